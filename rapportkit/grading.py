@@ -1,0 +1,270 @@
+"""What nbgrader test cells call: checks of an answer's form, and scores with partial credit.
+
+A test cell ends with one of the ``score_*`` calls, so its last output is a number of points,
+which nbgrader records as that cell's (partial) grade. Every verdict on a trainee's words comes from
+:func:`rapportkit.skills.analyse`, the same analysis that gives feedback in the role-plays, so the
+practice verdict and the grade agree. Feedback is printed to standard output: anything on standard
+error would make nbgrader score the cell 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
+
+MIN_WORDS = 3
+
+
+class AnswerFormatError(ValueError):
+    """An answer is not in the form the question asks for (raised by the ``check_*`` helpers)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Checks of form: shown to students when they validate, before any hidden test runs.
+# --------------------------------------------------------------------------------------------
+
+
+def _options(options: str | Iterable[str]) -> list[str]:
+    return list(options) if not isinstance(options, str) else list(options)
+
+
+def check_choice(answer: object, options: str | Iterable[str], name: str = "your answer") -> None:
+    """Raise :class:`AnswerFormatError` unless ``answer`` is one of ``options`` (e.g. ``"abcd"``)."""
+    opts = _options(options)
+    if not isinstance(answer, str) or answer.strip().lower() not in opts:
+        raise AnswerFormatError(f"{name} should be one of {', '.join(map(repr, opts))}; it is {answer!r}.")
+
+
+def check_choices(answer: object, options: str | Iterable[str], name: str = "your answer") -> None:
+    """Raise unless ``answer`` is a set (or list) of options, e.g. ``{"a", "c"}``."""
+    opts = _options(options)
+    if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)):
+        raise AnswerFormatError(f"{name} should be a set of letters such as {{'a', 'c'}}; it is {answer!r}.")
+    wrong = [a for a in answer if not isinstance(a, str) or a.strip().lower() not in opts]
+    if wrong:
+        raise AnswerFormatError(f"{name} contains {wrong!r}; choose only from {', '.join(map(repr, opts))}.")
+
+
+def check_labels(
+    answer: object, keys: Iterable[str], labels: Iterable[str], name: str = "your answer"
+) -> None:
+    """Raise unless ``answer`` is a dict giving one of ``labels`` to each of ``keys``."""
+    keys, labels = list(keys), list(labels)
+    if not isinstance(answer, Mapping):
+        raise AnswerFormatError(f"{name} should be a dict such as {{{keys[0]!r}: {labels[0]!r}, ...}}.")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        raise AnswerFormatError(f"{name} has no label for {', '.join(map(repr, missing))}.")
+    for key in keys:
+        value = answer[key]
+        if not isinstance(value, str) or value.strip().lower() not in labels:
+            raise AnswerFormatError(
+                f"{name}[{key!r}] is {value!r}; use one of {', '.join(map(repr, labels))}."
+            )
+
+
+def check_text(answer: object, name: str = "your answer", min_words: int = MIN_WORDS) -> None:
+    """Raise unless ``answer`` is a string of at least ``min_words`` words."""
+    if not isinstance(answer, str):
+        raise AnswerFormatError(f"{name} should be text between quotes, like \"...\"; it is {answer!r}.")
+    if len(answer.split()) < min_words:
+        raise AnswerFormatError(f"{name} is too short: write at least {min_words} words.")
+
+
+# --------------------------------------------------------------------------------------------
+# Scores: each returns points in [0, points] and prints why.
+# --------------------------------------------------------------------------------------------
+
+
+def _points(fraction: float, points: float) -> float:
+    return round(max(0.0, min(1.0, fraction)) * points, 2)
+
+
+def _norm(answer: object) -> str | None:
+    return answer.strip().lower() if isinstance(answer, str) else None
+
+
+def score_choice(answer: object, correct: str, points: float = 1) -> float:
+    """Full points for the correct option, else 0."""
+    got = _norm(answer) == correct.lower()
+    print("Correct." if got else "Not the best answer: read the section again and reconsider.")
+    return _points(1.0 if got else 0.0, points)
+
+
+def score_choices(answer: object, correct: Iterable[str], options: str | Iterable[str], points: float = 1) -> float:
+    """Partial credit for a choose-all-that-apply item: each option judged right or wrong."""
+    opts = _options(options)
+    picked = {_norm(a) for a in answer} if isinstance(answer, (set, frozenset, list, tuple)) else set()
+    want = {c.lower() for c in correct}
+    right = sum((o in picked) == (o in want) for o in opts)
+    print(f"{right} of {len(opts)} options judged correctly.")
+    # Picking nothing (or everything) must not earn the points of the options it happens to match.
+    if not picked or picked >= set(opts):
+        return 0.0
+    return _points(right / len(opts), points)
+
+
+def score_labels(answer: object, correct: Mapping[str, str], points: float = 1) -> float:
+    """Partial credit: the share of items labelled as the key labels them."""
+    if not isinstance(answer, Mapping):
+        print("No labels given.")
+        return 0.0
+    right = [k for k, v in correct.items() if _norm(answer.get(k)) == v.lower()]
+    print(f"{len(right)} of {len(correct)} labelled correctly.")
+    return _points(len(right) / len(correct), points)
+
+
+# --- written replies, judged by the skills analyser ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One line of a rubric: what it rewards, its share of the points, and the test on the analysis."""
+
+    description: str
+    weight: float
+    met: Callable[[Analysis], bool]
+
+
+def _no_problems(a: Analysis) -> bool:
+    return not a.problems
+
+
+def _invites_or_reflects(a: Analysis) -> bool:
+    return a.behaviour == "reflection" or (a.behaviour == "question" and a.question_type == "open")
+
+
+def _lacks(*kinds: str) -> Callable[[Analysis], bool]:
+    return lambda a: not any(a.has(k) for k in kinds)
+
+
+RUBRICS: dict[str, tuple[Criterion, ...]] = {
+    "open_question": (
+        Criterion("asks a question", 0.3, lambda a: a.behaviour == "question"),
+        Criterion("the question is open: the client can answer in their own words", 0.4,
+                  lambda a: a.question_type == "open"),
+        Criterion("no wording that costs rapport (judging, jargon, stacked or 'why' questions ...)", 0.3,
+                  _no_problems),
+    ),
+    "reflection": (
+        Criterion("reflects what the client said instead of asking or advising", 0.4,
+                  lambda a: a.behaviour == "reflection"),
+        Criterion("names a feeling or meaning beyond the client's words (complex reflection)", 0.3,
+                  lambda a: a.reflection_type == "complex" or a.has("feeling_reflected")),
+        Criterion("no wording that costs rapport", 0.3, _no_problems),
+    ),
+    "empathic": (
+        Criterion("no pity or sympathy ('poor you', 'I feel so sorry')", 0.35, _lacks("sympathy")),
+        Criterion("does not claim to know how the client feels", 0.15, _lacks("claims_understanding")),
+        Criterion("reflects the client's experience or invites more of it", 0.3, _invites_or_reflects),
+        Criterion("no other wording that costs rapport", 0.2, _no_problems),
+    ),
+    "plain_language": (
+        Criterion("no clinical jargon", 0.5, _lacks("jargon")),
+        Criterion("still speaks with the client: a reflection or an open question", 0.25, _invites_or_reflects),
+        Criterion("no other wording that costs rapport", 0.25, _no_problems),
+    ),
+    "non_judging": (
+        Criterion("no judging or blaming words, no accusing 'why'", 0.5, _lacks("judging", "why_question")),
+        Criterion("reflects or invites the client's view", 0.25, _invites_or_reflects),
+        Criterion("no other wording that costs rapport", 0.25, _no_problems),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one written reply: the share of points earned and the lines that explain it."""
+
+    fraction: float
+    lines: tuple[str, ...]
+    analysis: Analysis | None
+
+    def report(self) -> str:
+        return "\n".join(self.lines)
+
+
+def assess_reply(
+    reply: object,
+    rubric: str,
+    client_statement: str | None = None,
+    client: ClientProfile | None = None,
+) -> Verdict:
+    """Judge a written reply against one of :data:`RUBRICS` (the same call for practice and grade)."""
+    if rubric not in RUBRICS:
+        raise KeyError(f"unknown rubric {rubric!r}; known: {', '.join(sorted(RUBRICS))}")
+    try:
+        check_text(reply)
+    except AnswerFormatError as err:
+        return Verdict(0.0, (f"No points yet: {err}",), None)
+    analysis = analyse(reply, client_statement=client_statement, client=client)
+    lines = [coach_feedback(analysis)]
+    fraction = 0.0
+    for crit in RUBRICS[rubric]:
+        ok = crit.met(analysis)
+        fraction += crit.weight if ok else 0.0
+        lines.append(f"  [{'x' if ok else ' '}] {crit.description}")
+    return Verdict(round(fraction, 4), tuple(lines), analysis)
+
+
+def score_reply(
+    reply: object,
+    rubric: str,
+    points: float,
+    client_statement: str | None = None,
+    client: ClientProfile | None = None,
+) -> float:
+    """Print the verdict on a written reply and return its points (partial credit per criterion)."""
+    verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client)
+    print(verdict.report())
+    return _points(verdict.fraction, points)
+
+
+# --- short written explanations: the ideas they contain, in plain words ---------------------------
+
+
+@cache
+def concepts() -> dict[str, dict]:
+    """The ideas written answers are checked for (``rapportkit/data/concepts.yaml``)."""
+    text = resources.files("rapportkit").joinpath("data/concepts.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def mentions(text: str, concept: str) -> tuple[str, ...]:
+    """The phrases of ``concept`` that occur in ``text`` (whole words, any case)."""
+    lowered = text.lower().replace("’", "'")
+    found = []
+    for phrase in concepts()[concept]["phrases"]:
+        if re.search(r"(?<![\w'])" + re.escape(phrase.lower()) + r"(?![\w'])", lowered):
+            found.append(phrase)
+    return tuple(found)
+
+
+def score_explanation(text: object, needs: Sequence[str], points: float) -> float:
+    """Partial credit for an explanation to a client: each idea in ``needs``, said in plain words."""
+    unknown = [n for n in needs if n not in concepts()]
+    if unknown:
+        raise KeyError(f"unknown concept(s) {unknown}; known: {', '.join(sorted(concepts()))}")
+    try:
+        check_text(text, min_words=8)
+    except AnswerFormatError as err:
+        print(f"No points yet: {err}")
+        return 0.0
+    share = 0.8 / len(needs)
+    fraction = 0.0
+    for need in needs:
+        hits = mentions(text, need)
+        fraction += share if hits else 0.0
+        print(f"  [{'x' if hits else ' '}] {concepts()[need]['label']}")
+    plain = analyse(text)
+    ok = not plain.has("jargon") and not plain.has("judging")
+    fraction += 0.2 if ok else 0.0
+    print(f"  [{'x' if ok else ' '}] plain, non-judging words")
+    return _points(fraction, points)
