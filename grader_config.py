@@ -40,3 +40,10 @@ c.GenerateFeedback.preprocessors = [
 # --- Export -------------------------------------------------------------------------------------
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"
 c.CsvExportPlugin.to = os.path.join(HERE, "grades.csv")
+
+# --- Collecting from an LMS download (nbgrader zip_collect) --------------------------------------
+# Files in downloaded/<assignment>/archive/ named "<student id>__<file name>", e.g.
+# "ana_lima__01_trust.ipynb". Change the pattern to match what your LMS produces.
+c.ZipCollectApp.collector_plugin = "nbgrader.plugins.zipcollect.FileNameCollectorPlugin"
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9_.-]+?)__(?P<file_id>[^/]+)$"
+c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]

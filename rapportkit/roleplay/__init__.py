@@ -1,0 +1,52 @@
+"""Role-plays with simulated clients: scenario loader, deterministic engine, transcripts and replay.
+
+```python
+from rapportkit.roleplay import load_scenario, RolePlay, replay
+rp = RolePlay(load_scenario("john"), transcript_path="john_transcript.json")
+rp.respond("a")                     # a choice turn: the option id
+rp.respond("It sounds like coming here took some courage.")  # a free-text turn
+rp.summary()
+```
+"""
+
+from rapportkit.roleplay.engine import RolePlay, TurnResult, base_change, is_silence
+from rapportkit.roleplay.loader import (
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    load_scenarios,
+    parse_scenario,
+    scenario_names,
+)
+from rapportkit.roleplay.summary import INTAKE_IDS, INTAKE_LABELS, SessionSummary, summarise
+from rapportkit.roleplay.transcript import (
+    TranscriptError,
+    load_transcript,
+    replay,
+    save_transcript,
+    verify_transcript,
+)
+
+__all__ = [
+    "INTAKE_IDS",
+    "INTAKE_LABELS",
+    "Problem",
+    "RolePlay",
+    "Scenario",
+    "ScenarioError",
+    "SessionSummary",
+    "TranscriptError",
+    "TurnResult",
+    "base_change",
+    "is_silence",
+    "load_scenario",
+    "load_scenarios",
+    "load_transcript",
+    "parse_scenario",
+    "replay",
+    "save_transcript",
+    "scenario_names",
+    "summarise",
+    "verify_transcript",
+]

@@ -1,0 +1,395 @@
+"""The role-play engine: a deterministic simulated client (plain Python, no widgets).
+
+How rapport moves (the same rules are written for instructors in docs/roleplay.md):
+
+* Typed replies are analysed by ``rapportkit.skills.analyse``. The analysis gives a *base* change
+  (``BASE_BEHAVIOUR`` and ``BASE_FLAGS`` below), and the turn's matching rule adds its own change.
+* Choice turns use only the option's own ``rapport`` change (the author set it on purpose).
+* Rapport is clamped to 0..100. Below ``withdraw_below`` the client withdraws: guarded, short replies.
+* Each ``reveals`` entry unlocks once rapport reaches its ``at`` level (one new disclosure per turn).
+
+Nothing is random, so the same inputs always give the same session; this is what lets the
+autograder trust ``replay`` rather than what a transcript claims.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, load_scenario
+from rapportkit.roleplay.summary import SessionSummary, summarise
+
+# Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
+# rules carry most of the story; the base makes every skill count everywhere.
+BASE_BEHAVIOUR: dict[str, int] = {
+    "complex_reflection": 6,
+    "simple_reflection": 3,
+    "open_question": 3,
+    "closed_question": 0,
+}
+BASE_FLAGS: dict[str, int] = {
+    "feeling_reflected": 2,
+    "name_used": 1,
+    "feeling_missed": -1,
+    "stacked_questions": -2,
+    "why_question": -3,
+    "sympathy": -3,
+    "jargon": -4,
+    "claims_understanding": -4,
+    "minimising": -5,
+    "premature_advice": -5,
+    "judging": -8,
+    "wrong_name": -8,
+    "wrong_pronoun": -8,
+}
+SELF_DISCLOSURE_GOOD, SELF_DISCLOSURE_BAD = 1, -3
+
+# Rule names that differ from the analyser's flag kinds.
+RULE_TO_FLAG = {"advice": "premature_advice"}
+
+# What counts as choosing to stay silent: nothing, dots, or a stage direction like "(pause)".
+_SILENCE = re.compile(r"^\W*(?:(?:stay(?:s)?\s+)?silen(?:ce|t)|pause|wait(?:s|ing)?|nods?|\.\.\.|…)?\W*$",
+                      re.IGNORECASE)
+
+
+def is_silence(text: str) -> bool:
+    """True when the student chose to say nothing ("", "...", "(silence)", "[pause]", "*waits*")."""
+    return bool(_SILENCE.match(text.strip()))
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What happened in one turn."""
+
+    turn_id: str
+    kind: str  # "choice" or "free_text"
+    student_input: str  # what was passed to respond(): the typed text or the option id
+    student_text: str  # what the therapist said (the option's text for choices)
+    client_reply: str
+    feedback: str
+    rapport: int
+    rapport_change: int
+    analysis: Any | None  # rapportkit.skills.Analysis, or None for a silence
+    finished: bool
+    rule: str  # which rule or option produced the reply
+    technique: str = ""
+    revealed: tuple[str, ...] = ()
+    withdrawn: bool = False
+    ending: Mapping[str, Any] | None = None
+    next_turn: str | None = None
+    intake: tuple[str, ...] = ()
+
+
+class RolePlay:
+    """One session with a simulated client.
+
+    ``RolePlay(scenario, transcript_path=None)``; ``scenario`` is a ``Scenario``, a shipped name
+    (``"john"``) or a path. With ``transcript_path`` every turn is saved to that JSON file, and an
+    existing transcript there is resumed (so re-running a notebook, as nbgrader does, never wipes it).
+    """
+
+    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None,
+                 resume: bool = True):
+        self.scenario: Scenario = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
+        self.transcript_path = Path(transcript_path) if transcript_path is not None else None
+        self.resume_problem: str | None = None
+        self._reset()
+        if self.transcript_path is not None and resume and self.transcript_path.exists():
+            self._resume()
+
+    def _reset(self) -> None:
+        self.rapport: int = self.scenario.start_rapport
+        self.rapport_curve: list[int] = [self.rapport]
+        self.history: list[TurnResult] = []
+        self.current_turn_id: str | None = self.scenario.start
+        self.ending_id: str | None = None
+        self.ended_by_student = False
+        self.last_client_line: str = self.scenario.opening
+        self._revealed: set[int] = set()
+
+    # --- read-only views --------------------------------------------------------------------
+
+    @property
+    def client_name(self) -> str:
+        return self.scenario.client_name
+
+    @property
+    def finished(self) -> bool:
+        """True once an ending is reached or the student ended the session."""
+        return self.ending_id is not None or self.ended_by_student
+
+    @property
+    def ending(self) -> Mapping[str, Any] | None:
+        """The ending reached (with its ``id``), or None."""
+        if self.ending_id is None:
+            return None
+        return {"id": self.ending_id, **self.scenario.endings[self.ending_id]}
+
+    @property
+    def current_turn(self) -> Mapping[str, Any] | None:
+        if self.finished or self.current_turn_id is None:
+            return None
+        return self.scenario.turns[self.current_turn_id]
+
+    @property
+    def is_choice_turn(self) -> bool:
+        turn = self.current_turn
+        return bool(turn and "choices" in turn)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(id, text) of the current choice turn's options; empty for a free-text turn."""
+        turn = self.current_turn
+        return [(o["id"], o["text"]) for o in turn["choices"]] if turn and "choices" in turn else []
+
+    @property
+    def hint(self) -> str:
+        turn = self.current_turn
+        return turn.get("hint", "") if turn else ""
+
+    @property
+    def inputs(self) -> list[dict[str, str]]:
+        """The student's inputs so far, as stored in transcripts."""
+        return [{"turn": r.turn_id, "input": r.student_input} for r in self.history]
+
+    # --- playing ----------------------------------------------------------------------------
+
+    def respond(self, text_or_choice: str) -> TurnResult:
+        """Play one turn: typed words on a free-text turn, an option id (or its text) on a choice turn."""
+        if self.finished:
+            raise RuntimeError("This session has ended; start a new RolePlay to practise again.")
+        if not isinstance(text_or_choice, str):
+            raise TypeError(f"respond() expects text or an option id, got {type(text_or_choice).__name__}")
+        turn_id = self.current_turn_id
+        assert turn_id is not None
+        turn = self.scenario.turns[turn_id]
+        if "choices" in turn:
+            result = self._choice(turn_id, turn, text_or_choice)
+        else:
+            result = self._free_text(turn_id, turn, text_or_choice)
+        self.history.append(result)
+        self.rapport_curve.append(result.rapport)
+        self.last_client_line = result.client_reply
+        self._save()
+        return result
+
+    def end(self) -> SessionSummary:
+        """The student ends the session early (or after an ending); returns the summary."""
+        if not self.finished:
+            self.ended_by_student = True
+        self._save()
+        return self.summary()
+
+    def summary(self) -> SessionSummary:
+        """Counts of questions and reflections, MITI bands, rapport curve, intake questions asked."""
+        from rapportkit.skills import intake_questions  # local: keeps import of the engine light
+
+        asked: list[str] = []
+        for r in self.history:
+            if r.analysis is not None:
+                asked.extend(intake_questions(r.student_text))
+        ending = self.ending
+        return summarise(
+            [r.analysis for r in self.history],
+            self.rapport_curve,
+            asked,
+            ending=self.ending_id,
+            outcome=ending["outcome"] if ending else None,
+        )
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _client_profile(self) -> Any:
+        from rapportkit.skills import ClientProfile
+
+        c = self.scenario.client
+        avoid = tuple(c.get("avoid_names", ()))
+        if c.get("intake_name") and c["intake_name"] not in avoid:
+            avoid = (c["intake_name"], *avoid)
+        return ClientProfile(name=c["name"], pronouns=c["pronouns"], avoid_names=avoid)
+
+    def _analyse(self, text: str) -> Any:
+        from rapportkit.skills import analyse
+
+        return analyse(text, client_statement=self.last_client_line, client=self._client_profile())
+
+    def _choice(self, turn_id: str, turn: Mapping[str, Any], picked: str) -> TurnResult:
+        options = turn["choices"]
+        key = picked.strip()
+        option = next((o for o in options if o["id"] == key), None)
+        if option is None:  # also accept the option's text or its 1-based number
+            option = next((o for o in options if o["text"].strip() == key), None)
+        if option is None and key.isdigit() and 1 <= int(key) <= len(options):
+            option = options[int(key) - 1]
+        if option is None:
+            ids = ", ".join(o["id"] for o in options)
+            raise ValueError(f"{picked!r} is not an option here; expected one of: {ids}")
+        analysis = self._analyse(option["text"])
+        from rapportkit.skills import intake_questions
+
+        feedback = f"{option['technique'][:1].upper()}{option['technique'][1:]}. {option['coach']}"
+        return self._finish_step(turn_id, "choice", option["id"], option["text"], option,
+                                 change=int(option["rapport"]), analysis=analysis, feedback=feedback,
+                                 rule=option["id"], technique=option["technique"],
+                                 intake=tuple(intake_questions(option["text"])))
+
+    def _free_text(self, turn_id: str, turn: Mapping[str, Any], text: str) -> TurnResult:
+        rules = turn["free_text"]
+        name = self.client_name
+        if is_silence(text):
+            rule_name = "silence" if "silence" in rules else "default"
+            rule = rules[rule_name]
+            feedback = rule.get("coach") or (
+                f"You stayed silent and left room for {name}. Silence can help a quiet client, "
+                "as long as your manner stays warm and you come back gently if it goes on too long.")
+            return self._finish_step(turn_id, "free_text", text, text, rule, change=int(rule["rapport"]),
+                                     analysis=None, feedback=feedback, rule=rule_name, technique="silence")
+        from rapportkit.skills import coach_feedback, intake_questions
+
+        analysis = self._analyse(text)
+        intake = tuple(intake_questions(text))
+        rule_name, rule = self._pick_rule(rules, analysis, text, intake)
+        base = base_change(analysis)
+        feedback = coach_feedback(analysis)
+        if rule.get("coach"):
+            feedback = f"{feedback}\n{rule['coach']}"
+        return self._finish_step(turn_id, "free_text", text, text, rule, change=base + int(rule["rapport"]),
+                                 analysis=analysis, feedback=feedback, rule=rule_name,
+                                 technique=getattr(analysis, "skill", ""), intake=intake)
+
+    @staticmethod
+    def _pick_rule(rules: Mapping[str, Any], analysis: Any, text: str,
+                   intake: Sequence[str]) -> tuple[str, Mapping[str, Any]]:
+        """First matching rule in the documented order: problems, mentions, skills, default."""
+        for rule_name in PROBLEM_RULES:
+            if rule_name in rules and analysis.has(RULE_TO_FLAG.get(rule_name, rule_name)):
+                return rule_name, rules[rule_name]
+        for i, m in enumerate(rules.get("mentions", [])):
+            if mentions(text, m.get("words", ())) or set(m.get("intake", ())) & set(intake):
+                return f"mentions[{i}]", m
+        for rule_name in SKILL_RULES:
+            if rule_name in rules and _skill_matches(rule_name, analysis):
+                return rule_name, rules[rule_name]
+        return "default", rules["default"]
+
+    def _finish_step(self, turn_id: str, kind: str, student_input: str, student_text: str,
+                     step: Mapping[str, Any], *, change: int, analysis: Any, feedback: str, rule: str,
+                     technique: str, intake: tuple[str, ...] = ()) -> TurnResult:
+        new = max(0, min(100, self.rapport + change))
+        actual_change = new - self.rapport
+        self.rapport = new
+        target = self._resolve_next(step["next"])
+        withdrawn = new < self.scenario.withdraw_below
+        if withdrawn:
+            # A withdrawn client answers briefly; pick a guarded line by turn number (deterministic).
+            lines = self.scenario.client["guarded_replies"]
+            reply = step.get("guarded") or lines[len(self.history) % len(lines)]
+            revealed: tuple[str, ...] = ()
+        else:
+            reply = step["reply"]
+            revealed = self._unlock()
+            if revealed:
+                reply = f"{reply} {' '.join(revealed)}"
+        ending = None
+        if target in self.scenario.endings:
+            self.ending_id = target
+            self.current_turn_id = None
+            ending = self.ending
+        else:
+            self.current_turn_id = target
+        return TurnResult(
+            turn_id=turn_id, kind=kind, student_input=student_input, student_text=student_text,
+            client_reply=reply, feedback=feedback, rapport=new, rapport_change=actual_change,
+            analysis=analysis, finished=ending is not None, rule=rule, technique=technique,
+            revealed=revealed, withdrawn=withdrawn, ending=ending,
+            next_turn=None if ending else target, intake=intake,
+        )
+
+    def _resolve_next(self, nxt: str | Sequence[Mapping[str, Any]]) -> str:
+        if isinstance(nxt, str):
+            return nxt
+        for step in nxt:
+            if self.rapport >= int(step.get("min_rapport", 0)):
+                return step["to"]
+        return nxt[-1]["to"]  # the loader makes the last step unconditional; this is a safety net
+
+    def _unlock(self) -> tuple[str, ...]:
+        """Unlock at most one new disclosure per turn, lowest threshold first."""
+        reveals = self.scenario.client.get("reveals", [])
+        for i in sorted(range(len(reveals)), key=lambda k: reveals[k]["at"]):
+            if i not in self._revealed and self.rapport >= reveals[i]["at"]:
+                self._revealed.add(i)
+                return (reveals[i]["text"],)
+        return ()
+
+    def _save(self) -> None:
+        if self.transcript_path is not None:
+            from rapportkit.roleplay.transcript import save_transcript
+
+            save_transcript(self, self.transcript_path)
+
+    def _resume(self) -> None:
+        from rapportkit.roleplay.transcript import TranscriptError, load_transcript
+
+        assert self.transcript_path is not None
+        try:
+            data = load_transcript(self.transcript_path)
+            if data.get("scenario") != self.scenario.id:
+                raise TranscriptError(f"it belongs to the scenario {data.get('scenario')!r}")
+            for item in data.get("turns", []):
+                self.respond_quietly(item["input"])
+            if data.get("ended_by_student"):
+                self.ended_by_student = True
+        except (TranscriptError, ValueError, KeyError, TypeError, RuntimeError) as err:
+            # Never overwrite what is there on construction: start fresh in memory and say why.
+            self.resume_problem = (f"Could not continue the saved session in {self.transcript_path} ({err}); "
+                                   "starting a new session. Your next reply will overwrite that file.")
+            self._reset()
+
+    def respond_quietly(self, text_or_choice: str) -> TurnResult:
+        """Play a turn without saving (used when replaying or resuming)."""
+        path, self.transcript_path = self.transcript_path, None
+        try:
+            return self.respond(text_or_choice)
+        finally:
+            self.transcript_path = path
+
+
+def base_change(analysis: Any) -> int:
+    """The rapport change earned by the analysis alone (before the turn's own change)."""
+    change = 0
+    if analysis.behaviour == "reflection":
+        change += BASE_BEHAVIOUR["complex_reflection" if analysis.reflection_type == "complex"
+                                 else "simple_reflection"]
+    elif analysis.behaviour == "question" and analysis.question_type in ("open", "closed"):
+        change += BASE_BEHAVIOUR[f"{analysis.question_type}_question"]
+    for flag in analysis.flags:
+        if flag.kind == "self_disclosure":
+            change += SELF_DISCLOSURE_GOOD if flag.good else SELF_DISCLOSURE_BAD
+        else:
+            change += BASE_FLAGS.get(flag.kind, 0)
+    return change
+
+
+def mentions(text: str, words: Sequence[str]) -> bool:
+    """True if ``text`` contains any of ``words`` (case-insensitive; a word also matches longer forms)."""
+    low = text.lower()
+    return any(re.search(r"(?<!\w)" + re.escape(w.lower()), low) for w in words)
+
+
+def _skill_matches(rule_name: str, analysis: Any) -> bool:
+    if rule_name == "self_disclosure":
+        return analysis.has("self_disclosure")
+    if rule_name == "complex_reflection":
+        return analysis.behaviour == "reflection" and analysis.reflection_type == "complex"
+    if rule_name == "reflection":
+        return analysis.behaviour == "reflection"
+    if rule_name == "open_question":
+        return analysis.behaviour == "question" and analysis.question_type == "open"
+    if rule_name == "closed_question":
+        return analysis.behaviour == "question" and analysis.question_type == "closed"
+    return False

@@ -1,0 +1,156 @@
+"""Transcripts: save every turn, replay a session from its inputs, and verify what a transcript claims.
+
+A transcript holds the *inputs* (what the student typed or chose) and the *claims* (rapport per turn,
+final rapport, summary). Grading trusts only the inputs: ``replay`` rebuilds the session from them with
+the deterministic engine, and ``verify_transcript`` reports every claim that the replay does not earn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rapportkit.roleplay.engine import RolePlay
+from rapportkit.roleplay.loader import Scenario, load_scenario
+
+FORMAT = "rapportkit.roleplay.transcript"
+VERSION = 1
+
+
+class TranscriptError(ValueError):
+    """A transcript is missing, unreadable, or not a Rapport Lab transcript (grade it 0, show the message)."""
+
+
+def transcript_data(rp: RolePlay) -> dict[str, Any]:
+    """The JSON document for a session: scenario, content hash, inputs and claimed outcomes."""
+    summary = rp.summary()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "scenario": rp.scenario.id,
+        "scenario_hash": rp.scenario.content_hash,
+        "client": rp.client_name,
+        "turns": rp.inputs,
+        "ended_by_student": rp.ended_by_student,
+        "claims": {
+            "rapport_per_turn": [r.rapport for r in rp.history],
+            "final_rapport": rp.rapport,
+            "finished": rp.finished,
+            "ending": rp.ending_id,
+            "summary": summary.to_dict(),
+        },
+    }
+
+
+def save_transcript(rp: RolePlay, path: str | Path) -> Path:
+    """Write the transcript atomically (a half-written file would look like tampering)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(transcript_data(rp), indent=2, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_transcript(path: str | Path) -> dict[str, Any]:
+    """Read a transcript file, raising ``TranscriptError`` with a plain message if it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise TranscriptError(f"No role-play transcript found at {path}. Play the role-play in the notebook "
+                              "(every turn is saved automatically) and submit the file with it.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise TranscriptError(f"The transcript {path} cannot be read ({err}).") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise TranscriptError(f"{path} is not a Rapport Lab role-play transcript.")
+    if not isinstance(data.get("turns"), list) or not isinstance(data.get("scenario"), str):
+        raise TranscriptError(f"The transcript {path} has no list of turns or no scenario name.")
+    return data
+
+
+def replay(scenario: Scenario | str | Path, turns: Sequence[str | Mapping[str, Any]]) -> RolePlay:
+    """Rebuild a session from the inputs alone (strings, or ``{"input": ...}`` dicts from a transcript).
+
+    Raises ``ValueError`` if an input does not fit its turn (e.g. an option id that does not exist).
+    """
+    rp = RolePlay(load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario)
+    for i, item in enumerate(turns):
+        text = item["input"] if isinstance(item, Mapping) else item
+        if rp.finished:
+            raise ValueError(f"turn {i + 1}: the session had already ended; extra turns cannot be replayed")
+        if isinstance(item, Mapping) and item.get("turn") not in (None, rp.current_turn_id):
+            raise ValueError(f"turn {i + 1}: recorded as {item.get('turn')!r} but the replay is at "
+                             f"{rp.current_turn_id!r}")
+        rp.respond(text)
+    return rp
+
+
+def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tuple[RolePlay, list[str]]:
+    """Replay a transcript and compare its claims with what the turns earn.
+
+    Returns the replayed session (grade from it) and a list of problems (empty when the claims match).
+    A missing or unreadable transcript raises ``TranscriptError``.
+    """
+    sc = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
+    data = load_transcript(path)
+    problems: list[str] = []
+    if data["scenario"] != sc.id:
+        raise TranscriptError(f"The transcript {path} is for the role-play {data['scenario']!r}, "
+                              f"not {sc.id!r}.")
+    if data.get("scenario_hash") != sc.content_hash:
+        problems.append("the scenario file has changed since this transcript was written; "
+                        "the replay uses the current version")
+    turns = data["turns"]
+    rp = RolePlay(sc)
+    for i, item in enumerate(turns):
+        try:
+            if not isinstance(item, Mapping) or not isinstance(item.get("input"), str):
+                raise ValueError("expected {'turn': ..., 'input': ...}")
+            if rp.finished:
+                raise ValueError("the session had already ended")
+            if item.get("turn") not in (None, rp.current_turn_id):
+                raise ValueError(f"recorded as turn {item.get('turn')!r} but the replay is at "
+                                 f"{rp.current_turn_id!r}")
+            rp.respond(item["input"])
+        except (ValueError, RuntimeError, TypeError) as err:
+            problems.append(f"turn {i + 1} cannot be replayed ({err}); only the first {i} turns count")
+            break
+    if data.get("ended_by_student") and not rp.finished:
+        rp.ended_by_student = True
+    problems.extend(_compare_claims(data.get("claims"), rp))
+    return rp, problems
+
+
+def _compare_claims(claims: Any, rp: RolePlay) -> list[str]:
+    if not isinstance(claims, Mapping):
+        return ["the transcript has no claims section"]
+    out: list[str] = []
+    earned = transcript_data(rp)["claims"]
+    labels = {
+        "final_rapport": "final rapport",
+        "rapport_per_turn": "rapport per turn",
+        "finished": "finished",
+        "ending": "ending",
+    }
+    for key, label in labels.items():
+        if claims.get(key) != earned[key]:
+            out.append(f"claims {label} {claims.get(key)!r} but the turns earn {earned[key]!r}")
+    claimed_summary = claims.get("summary")
+    if not isinstance(claimed_summary, Mapping):
+        out.append("the transcript's summary is missing")
+    else:
+        for key, value in earned["summary"].items():
+            if claimed_summary.get(key) != value:
+                out.append(f"claims summary {key} {claimed_summary.get(key)!r} but the turns earn {value!r}")
+    return out

@@ -1,0 +1,186 @@
+"""MI behaviour of one utterance: question (open/closed), reflection (simple/complex), input, other.
+
+Each sentence is classified on its own from its syntax (question words, an auxiliary verb before
+the subject, reflection stems such as "so you..." or "it sounds like...", markers of information
+and advice, affirmations and greetings); the utterance then takes the most telling label among
+its sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import behaviour_data
+from .text import Sentence, Text, sentences, words
+
+_PRONOUN_SUBJECT = re.compile(
+    r"^(do|does|did|are|is|was|were|have|has|had|can|could|will|would|shall|should|may|might|am|must"
+    r"|is not|are not|do not|did not|have not|would not|could not|can not|was not|does not|will not)"
+    r" (you|we|they|he|she|it|that|this|there|i|anyone|anything|someone|something)\b"
+)
+_WH_AUX = re.compile(
+    r"^(what|how|why|where|when|who|which)( else| much| many| long| often| about)?"
+    r" (do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|might|may|am)\b"
+)
+_SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b")
+_FIRST_PERSON_START = re.compile(r"^(i|we|my|our|me)\b")
+
+STOPWORDS = frozenset(
+    """a an the and or but so if then than that this these those there here it its it's is are was were be been
+    being am do does did doing have has had having i me my mine myself you your yours yourself we us our they them
+    their he him his she her hers of to in on at by for with about as into from up down out over under again just
+    very really quite pretty kind sort bit lot lots like know think mean well yeah yes ok oh right all also not no
+    can could would will should shall may might must what when where why how who which one some any more most
+    much many other such only own same too now get got go going gonna want feel feeling felt sounds sound seems
+    something things thing stuff way even still because""".split()
+)
+
+
+@dataclass(frozen=True)
+class SentenceLabel:
+    """The label of one sentence: kind ('question', 'reflection', 'input', 'other', 'ack') and subtype."""
+
+    sentence: Sentence
+    kind: str
+    subtype: str | None = None
+
+
+def content_words(text: str) -> set[str]:
+    """Content words of a normalised text, crudely stemmed."""
+    return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
+
+
+def _stem(w: str) -> str:
+    for suffix in ("ingly", "edly", "ness", "ment", "ing", "ies", "ied", "ed", "ly", "es", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+_VOCATIVE = re.compile(r"^([a-z]+) , (?=[a-z])")
+_NOT_NAMES = frozenset(STOPWORDS | {"tell", "please", "look", "listen", "honestly", "sorry", "hey", "hi", "hello"})
+
+
+def strip_markers(text: str) -> tuple[str, bool]:
+    """Remove openers such as "Okay, so, um" or "Sam," and say whether a reflective "so" was among them."""
+    d = behaviour_data()
+    had_so = False
+    while True:
+        m = _VOCATIVE.match(text)
+        if m and m.group(1) not in _NOT_NAMES and len(m.group(1)) > 1:
+            text = text[m.end() :]
+            continue
+        m = d["discourse_markers"].match(text)
+        if m and (m.end() == len(text) or text[m.end()] in " ,"):
+            if m.group(0) in ("so", "and so", "ok so", "so then"):
+                had_so = True
+            text = text[m.end() :].lstrip(" ,")
+            continue
+        m = d["discourse_markers_comma"].match(text)
+        if m and (m.end() == len(text) or text[m.end() :].startswith(" ,")):
+            text = text[m.end() :].lstrip(" ,")
+            continue
+        return text, had_so
+
+
+def _question_type(body: str) -> str | None:
+    """'open' or 'closed' when the sentence has question syntax, else None."""
+    d = behaviour_data()
+    if d["closed_wh"].match(body):
+        return "closed"
+    if d["open_question"].match(body):
+        return "open"
+    if d["closed_question"].match(body):
+        return "closed"
+    return None
+
+
+def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
+    """Label one sentence of a therapist utterance."""
+    d = behaviour_data()
+    body, had_so = strip_markers(s.text)
+    if not body or d["acknowledgement"].match(body):
+        return SentenceLabel(s, "ack")
+    if s.end == "?":
+        tag = d["tag_question"].search(body)
+        if tag and tag.start() > 0:
+            core = body[: tag.start()].strip(" ,")
+            if _question_type(core) is None:
+                return SentenceLabel(s, "reflection")
+            body = core
+        elif tag:
+            return SentenceLabel(s, "ack")
+        qtype = _question_type(body)
+        if qtype is not None:
+            return SentenceLabel(s, "question", qtype)
+        if had_so or d["reflection_stem"].match(body):
+            return SentenceLabel(s, "reflection")
+        if len(words(body)) <= 2:
+            return SentenceLabel(s, "question", "closed")
+        return SentenceLabel(s, "reflection")
+    # no question mark
+    if _WH_AUX.match(body) or d["open_question"].match(body) and not body.startswith(("what ", "how ")):
+        qtype = _question_type(body) or "open"
+        return SentenceLabel(s, "question", qtype)
+    if _PRONOUN_SUBJECT.match(body):
+        return SentenceLabel(s, "question", "closed")
+    if d["other_markers"].search(body) and not _SECOND_PERSON.search(body.split(" but ")[-1]):
+        return SentenceLabel(s, "other")
+    if d["other_markers"].match(body):
+        return SentenceLabel(s, "other")
+    if d["input_markers"].search(body):
+        return SentenceLabel(s, "input")
+    if had_so or d["reflection_stem"].match(body):
+        return SentenceLabel(s, "reflection")
+    if _SECOND_PERSON.search(body):
+        return SentenceLabel(s, "reflection")
+    if client_words and len(content_words(body) & client_words) >= 2:
+        return SentenceLabel(s, "reflection")
+    if _FIRST_PERSON_START.match(body):
+        return SentenceLabel(s, "input")
+    return SentenceLabel(s, "input")
+
+
+_PRIORITY = {"question": 0, "reflection": 1, "input": 2, "other": 3, "ack": 4}
+
+
+def label_sentences(t: Text, client_statement: str | None) -> list[SentenceLabel]:
+    """Label every sentence of the normalised utterance."""
+    from .text import normalise
+
+    client_words = content_words(normalise(client_statement).norm) if client_statement else set()
+    return [classify_sentence(s, client_words) for s in sentences(t)]
+
+
+def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
+    """Behaviour of the whole utterance, and the question type when it is a question."""
+    if not labels:
+        return "other", None
+    kinds = [lab.kind for lab in labels]
+    if "question" in kinds:
+        last_q = [lab for lab in labels if lab.kind == "question"][-1]
+        return "question", last_q.subtype or "closed"
+    if "reflection" in kinds:
+        return "reflection", None
+    if "input" in kinds:
+        return "therapist_input", None
+    return "other", None
+
+
+def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -> str:
+    """'simple' or 'complex' for a reflection, from its stems and how much it adds to the client's words."""
+    from .text import normalise
+
+    d = behaviour_data()
+    text = " ".join(lab.sentence.text for lab in labels if lab.kind == "reflection")
+    if "complex_markers" in d and d["complex_markers"].search(text):
+        return "complex"
+    mine = content_words(text)
+    if client_statement:
+        theirs = content_words(normalise(client_statement).norm)
+        new = mine - theirs
+        if len(mine) >= 4 and len(new) / max(len(mine), 1) >= 0.6:
+            return "complex"
+        return "simple"
+    return "complex" if len(mine) >= 7 else "simple"

@@ -1,0 +1,60 @@
+"""``coach_feedback``: a few plain sentences for the trainee about one analysed utterance."""
+
+from __future__ import annotations
+
+from .result import Analysis
+
+_WHAT_IT_DOES = {
+    "open question": "it invites the client to tell their story in their own words",
+    "closed question": "it asks for a short answer, useful for checking a fact, but it does not open up the story",
+    "simple reflection": "it gives the client's words back so they know you heard them",
+    "complex reflection": "it gives back what the client said and adds the meaning or feeling underneath",
+    "information or advice": "it gives the client information or a suggestion",
+    "affirmation, greeting or small talk": "it keeps the conversation warm without asking or reflecting",
+    "question": "it asks the client something",
+    "reflection": "it gives the client's words back to them",
+}
+
+_NEXT_STEP = {
+    "closed question": "To hear more, try an open version, e.g. 'What has that been like for you?'",
+    "simple reflection": "To go deeper, add the feeling or meaning you sense, e.g. 'It sounds like that left you "
+    "feeling ...'",
+    "information or advice": "Before giving information, ask permission and ask what they already know.",
+    "affirmation, greeting or small talk": "Follow it with an open question or a reflection to keep them talking.",
+}
+
+_PRAISE = {
+    "feeling_reflected": "You named their feeling, which shows you were listening",
+    "name_used": "Using the name they asked for shows respect",
+    "self_disclosure": "You shared a little and then turned the focus back to them",
+}
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "'")) else text + "."
+
+
+def coach_feedback(analysis: Analysis) -> str:
+    """1–4 short sentences: the skill used, what worked, and one concrete improvement."""
+    skill = analysis.skill
+    article = "an" if skill[0] in "aeiou" else "a"
+    if skill == "affirmation, greeting or small talk":
+        first = f"That was an affirmation, greeting or small talk: {_WHAT_IT_DOES[skill]}."
+    else:
+        first = f"That was {article} {skill}: {_WHAT_IT_DOES.get(skill, 'it moves the conversation on')}."
+    out = [first]
+    praise = [_PRAISE[f.kind] for f in analysis.strengths if f.kind in _PRAISE]
+    if praise:
+        out.append(_sentence(praise[0]))
+    elif skill in ("open question", "complex reflection") and not analysis.problems:
+        out.append("Well done: this is one of the most useful skills for building rapport.")
+    problems = analysis.problems
+    if problems:
+        p = problems[0]
+        quoted = f" ('{p.words[0]}')" if p.words and len(p.words[0]) <= 60 else ""
+        out.append(_sentence(p.explanation.rstrip(".") + quoted))
+        out.append(_sentence(f"Try instead: {p.alternative}"))
+    elif skill in _NEXT_STEP:
+        out.append(_sentence(_NEXT_STEP[skill]))
+    return " ".join(out[:4])

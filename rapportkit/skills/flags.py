@@ -1,0 +1,189 @@
+"""Flags: wording habits worth praising or changing (jargon, judging, sympathy, feelings, names...)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .behaviour import SentenceLabel
+from .lexicon import compile_any, feelings_data, flags_data
+from .result import ClientProfile, Flag
+from .text import Text, normalise
+
+_PATTERN_KINDS = ("jargon", "judging", "sympathy", "claims_understanding", "minimising", "premature_advice")
+_FEELING_CONTEXT = re.compile(
+    r"(feel|feels|feeling|felt|am|is|are|was|were|been|be|get|getting|got|seem|seems|sound|sounds|so|really|very|"
+    r"pretty|quite|bit|little|too|just|all|more|less|kind of|sort of|totally|completely|incredibly|and|not|,)"
+    r" (a )?$"
+)
+_PRONOUN_SETS = {
+    "he": ("he", "him", "his", "himself"),
+    "she": ("she", "her", "hers", "herself"),
+    "they": ("they", "them", "their", "theirs", "themselves", "themself"),
+}
+_OTHER_PEOPLE = compile_any(
+    r"mum|mom|mother|dad|father|sister|brother|partner|wife|husband|boyfriend|girlfriend|friend|friends|boss|"
+    r"manager|colleague|colleagues|son|daughter|kids|children|child|baby|doctor|gp|teacher|ex|grandma|grandad|"
+    r"grandmother|grandfather|nan|gran|aunt|uncle|cousin|neighbour|neighbor|flatmate|roommate|housemate|"
+    r"therapist|counsellor|counselor|nurse|family|parents|stepdad|stepmum|fiance|fiancee|supervisor|someone|"
+    r"people|they|he|she|(a|the|this|that) (man|woman|guy|girl|lady|person)"
+)
+
+
+def _flag(kind: str, found: Iterable[str], good: bool | None = None, **fmt: str) -> Flag:
+    spec = flags_data()[kind]
+    found = tuple(dict.fromkeys(w for w in found if w))
+    is_good = spec.get("good", False) if good is None else good
+    if kind == "self_disclosure":
+        explanation = spec["explanation_good"] if is_good else spec["explanation_bad"]
+    else:
+        explanation = spec["explanation"]
+    alternative = spec["alternative"]
+    for key, value in fmt.items():
+        explanation = explanation.replace("{" + key + "}", value)
+        alternative = alternative.replace("{" + key + "}", value)
+    return Flag(kind, found, explanation, alternative, bool(is_good))
+
+
+def _matches(regex: re.Pattern[str], t: Text, start: int = 0, end: int | None = None) -> list[str]:
+    end = len(t.norm) if end is None else end
+    return [t.source(m.start(), m.end()) for m in regex.finditer(t.norm, start, end)]
+
+
+def pattern_flags(t: Text) -> list[Flag]:
+    """Flags found by the word patterns of flags.yaml and jargon.txt."""
+    data = flags_data()
+    out = []
+    for kind in _PATTERN_KINDS:
+        found = _matches(data[kind]["regex"], t)
+        if found:
+            out.append(_flag(kind, found))
+    return out
+
+
+def question_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
+    """Stacked questions and accusing "why" questions."""
+    out = []
+    questions = [lab for lab in labels if lab.kind == "question"]
+    parts = []
+    for lab in questions:
+        s = lab.sentence
+        inner = re.split(
+            r" (?:,|and|or|,? and|,? or|also) (?=(?:what|how|why|where|when|who|do you|did you|are you|have you|"
+            r"is it|is there|was it|were you|can you|could you|would you|will you)\b)",
+            s.text,
+        )
+        pos = s.start
+        for piece in inner:
+            i = t.norm.find(piece, pos)
+            parts.append((i, i + len(piece)))
+            pos = i + len(piece)
+    if len(parts) >= 2:
+        words = tuple(t.source(a, b) for a, b in parts)
+        first = words[0].strip()
+        out.append(_flag("stacked_questions", words, first=first if first.endswith("?") else first + "?"))
+    why = flags_data()["why_question"]["regex"]
+    found = []
+    for lab in labels:
+        if lab.kind == "question" or lab.sentence.end == "?":
+            s = lab.sentence
+            found += _matches(why, t, s.start, s.start + len(s.text))
+    if found:
+        out.append(_flag("why_question", found))
+    return out
+
+
+def disclosure_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
+    """Self-disclosure, good when the turn comes back to the client at the end."""
+    regex = flags_data()["self_disclosure"]["regex"]
+    found = [(m.start(), t.source(m.start(), m.end())) for m in regex.finditer(t.norm)]
+    if not found:
+        return []
+    last = labels[-1] if labels else None
+    turns_back = (
+        last is not None
+        and last.kind in ("question", "reflection")
+        and last.sentence.start > found[-1][0]
+        and re.search(r"\b(you|your|yourself)\b", last.sentence.text) is not None
+    )
+    return [_flag("self_disclosure", [w for _, w in found], good=turns_back)]
+
+
+def feelings_in(t: Text) -> dict[str, list[tuple[int, int]]]:
+    """Feeling families named in a normalised text, with the spans that name them."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for family, (strong, weak) in feelings_data()["families"].items():
+        spans = []
+        if strong is not None:
+            spans += [(m.start(), m.end()) for m in strong.finditer(t.norm)]
+        if weak is not None:
+            spans += [
+                (m.start(), m.end()) for m in weak.finditer(t.norm) if _FEELING_CONTEXT.search(t.norm[: m.start()])
+            ]
+        if spans:
+            out[family] = spans
+    return out
+
+
+def feeling_flags(t: Text, client_statement: str | None) -> list[Flag]:
+    """Whether the reply reflects a feeling the client named, or passes over it."""
+    if not client_statement:
+        return []
+    client = normalise(client_statement)
+    theirs = feelings_in(client)
+    if not theirs:
+        return []
+    mine = feelings_in(t)
+    shared = [fam for fam in mine if fam in theirs]
+    if shared:
+        words = [t.source(a, b) for fam in shared for a, b in mine[fam]]
+        return [_flag("feeling_reflected", words)]
+    if mine or feelings_data()["attends"].search(t.norm):
+        return []
+    first_family = min(theirs, key=lambda fam: theirs[fam][0][0])
+    a, b = theirs[first_family][0]
+    feeling_word = client.source(a, b).lower()
+    return [_flag("feeling_missed", [], feeling=feeling_word)]
+
+
+def _pronoun_words(pronouns: str) -> set[str]:
+    allowed: set[str] = set()
+    for part in re.split(r"[/,\s]+", pronouns.lower()):
+        allowed.add(part)
+        for key, forms in _PRONOUN_SETS.items():
+            if part in forms:
+                allowed.update(_PRONOUN_SETS[key])
+    return allowed
+
+
+def client_flags(t: Text, client: ClientProfile | None) -> list[Flag]:
+    """Name and pronoun flags for a known client."""
+    if client is None:
+        return []
+    out = []
+    names_said = False
+    if client.name.strip():
+        regex = compile_any(re.escape(client.name.strip().lower()))
+        found = _matches(regex, t)
+        if found:
+            names_said = True
+            out.append(_flag("name_used", found, name=client.name))
+    avoid = [n for n in client.avoid_names if n.strip() and n.strip().lower() != client.name.strip().lower()]
+    if avoid:
+        regex = compile_any([re.escape(n.strip().lower()) for n in avoid])
+        found = _matches(regex, t)
+        if found:
+            names_said = True
+            out.append(_flag("wrong_name", found, name=client.name))
+    allowed = _pronoun_words(client.pronouns)
+    wrong_forms = {w for key in ("he", "she") for w in _PRONOUN_SETS[key]} - allowed
+    if "they" not in allowed and not (allowed & {"he", "she"}):
+        wrong_forms |= set()
+    if wrong_forms:
+        regex = compile_any(sorted(wrong_forms))
+        found = _matches(regex, t)
+        refers_to_client = names_said or re.search(r"\b(the|my|our|this) (client|patient)\b", t.norm)
+        others = [m for m in _OTHER_PEOPLE.finditer(t.norm) if m.group(0) not in wrong_forms]
+        if found and (refers_to_client or not others):
+            out.append(_flag("wrong_pronoun", found, pronouns=client.pronouns))
+    return out

@@ -1,0 +1,83 @@
+"""exercises/ is exactly what nbgrader generates from solutions/, and leaks nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rapportkit import course
+from tests.conftest import COURSE_FILES, REPO
+
+ASSIGNMENTS = course.assignments(REPO)
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+def secret_lines(solution_nb: Path) -> list[str]:
+    """Every line inside a solution or hidden-test region of an instructor notebook."""
+    secrets = []
+    for cell in nbformat.read(solution_nb, as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "### BEGIN SOLUTION" in line or "### BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "### END SOLUTION" in line or "### END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 8:
+                secrets.append(line.strip())
+    return secrets
+
+
+def test_every_assignment_is_released():
+    assert ASSIGNMENTS, "no assignments under solutions/"
+    for name in ASSIGNMENTS:
+        assert (REPO / "exercises" / name).is_dir(), f"exercises/{name} missing: run `make generate`"
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("regen")
+    for name in COURSE_FILES:
+        shutil.copy2(REPO / name, root / name)
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    for name in ASSIGNMENTS:
+        step = course.generate(name, root)
+        assert step.ok, step.log
+    return root
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_exercises_match_what_nbgrader_generates(regenerated: Path, assignment: str):
+    ours = REPO / "exercises" / assignment
+    fresh = regenerated / "exercises" / assignment
+    ours_files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    assert ours_files == fresh_files
+    for rel in ours_files:
+        if rel.suffix == ".ipynb":
+            assert json.loads((ours / rel).read_text()) == json.loads((fresh / rel).read_text()), (
+                f"exercises/{assignment}/{rel} differs from nbgrader's output: run `make generate`"
+            )
+        else:
+            assert (ours / rel).read_bytes() == (fresh / rel).read_bytes()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_reaches_students(assignment: str):
+    secrets = [
+        line for nb in (REPO / "solutions" / assignment).glob("*.ipynb") for line in secret_lines(nb)
+    ]
+    assert secrets, "the instructor version should hold solutions and hidden tests"
+    for path in (REPO / "exercises").rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for marker in MARKERS:
+            assert marker not in text, f"{path}: contains {marker!r}"
+        for line in secrets:
+            # Notebook JSON escapes quotes; compare against both forms.
+            assert line not in text and json.dumps(line)[1:-1] not in text, f"{path}: leaks {line!r}"

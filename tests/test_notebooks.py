@@ -1,0 +1,47 @@
+"""Every lesson runs top to bottom in a real kernel; every notebook is committed without outputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.conftest import REPO
+
+LESSONS = sorted((REPO / "course").glob("*.ipynb"))
+ALL_NOTEBOOKS = sorted(
+    p for d in ("course", "solutions", "exercises") for p in (REPO / d).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts
+)
+
+
+def test_there_are_lessons():
+    assert LESSONS
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_executes(path: Path, tmp_path: Path):
+    # Run in a scratch copy: whatever a lesson writes (transcripts, figures) stays out of the repo.
+    work = tmp_path / path.name
+    shutil.copy2(path, work)
+    nb = nbformat.read(work, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    stderr = [o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "stream" and o.name == "stderr"]
+    assert not stderr, f"{path.name} writes to stderr (warnings?): {stderr}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(REPO)))
+def test_committed_without_outputs(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs, f"{path.name} cell {i} has outputs"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
