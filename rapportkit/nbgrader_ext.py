@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from traitlets import Bool
 
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
@@ -29,6 +30,9 @@ def strip_hidden_tests(source: str) -> tuple[str, bool]:
 
 class HideHiddenTests(Preprocessor):
     """Feedback must not teach the hidden tests: drop their code, and the tracebacks that quote it."""
+
+    # nbconvert runs a preprocessor only when it is enabled; listing it in the config is the choice.
+    enabled = Bool(True).tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
         if cell.cell_type != "code":

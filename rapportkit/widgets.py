@@ -44,8 +44,9 @@ class RolePlayWidget(widgets.VBox):
     ``.summary_html``. The engine is ``.session`` (a ``RolePlay``).
     """
 
-    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, **kwargs: Any
+    ):
         self.session = RolePlay(scenario, transcript_path=transcript_path)
         sc = self.session.scenario
         name = self.session.client_name
@@ -56,7 +57,8 @@ class RolePlayWidget(widgets.VBox):
         self.header = widgets.HTML(
             _STYLE + f"<h3 style='margin:0.2em 0'>{_esc(sc.title)}</h3>"
             f"<div>Client: <b>{_esc(name)}</b> ({_esc(c['pronouns'])})"
-            + (f", {int(c['age'])}" if "age" in c else "") + "</div>",
+            + (f", {int(c['age'])}" if "age" in c else "")
+            + "</div>",
             tooltip=f"Role-play with {name}",
         )
         self.transcript_html = widgets.HTML(tooltip=f"Conversation with {name}")
@@ -70,7 +72,8 @@ class RolePlayWidget(widgets.VBox):
             style={"description_width": "initial"},
         )
         self.submit = widgets.Button(
-            description="Submit", tooltip="Send your reply (Enter in the reply box also sends it)",
+            description="Submit",
+            tooltip="Send your reply (Enter in the reply box also sends it)",
             button_style="primary",
         )
         self.choice_buttons: list[widgets.Button] = []
@@ -78,14 +81,20 @@ class RolePlayWidget(widgets.VBox):
         self.hint_html = widgets.HTML(tooltip="What to practise on this turn")
         self.coach = widgets.HTML(tooltip="Coach feedback on your last reply")
         self.meter = widgets.IntProgress(
-            value=self.session.rapport, min=0, max=100, description="Rapport:",
-            tooltip="Rapport with the client, from 0 to 100", style={"description_width": "initial"},
+            value=self.session.rapport,
+            min=0,
+            max=100,
+            description="Rapport:",
+            tooltip="Rapport with the client, from 0 to 100",
+            style={"description_width": "initial"},
         )
         self.meter_label = widgets.HTML(tooltip="Rapport as a number")
-        self.curve = widgets.Image(format="png", tooltip="Rapport after each turn",
-                                   layout=widgets.Layout(width="360px"))
+        self.curve = widgets.Image(
+            format="png", tooltip="Rapport after each turn", layout=widgets.Layout(width="360px")
+        )
         self.end_button = widgets.Button(
-            description="End session", tooltip="Finish the session and show your summary",
+            description="End session",
+            tooltip="Finish the session and show your summary",
             button_style="warning",
         )
         self.summary_html = widgets.HTML(tooltip="Session summary")
@@ -95,10 +104,19 @@ class RolePlayWidget(widgets.VBox):
         self.end_button.on_click(lambda _b: self._end())
 
         self.reply_row = widgets.HBox([self.reply, self.submit], layout=widgets.Layout(width="100%"))
-        left = widgets.VBox([self.transcript_html, self.hint_html, self.choices, self.reply_row],
-                            layout=widgets.Layout(width="62%"))
+        left = widgets.VBox(
+            [self.transcript_html, self.hint_html, self.choices, self.reply_row],
+            layout=widgets.Layout(width="62%"),
+        )
         right = widgets.VBox(
-            [widgets.HTML("<b>Coach</b>"), self.coach, self.meter, self.meter_label, self.curve, self.end_button],
+            [
+                widgets.HTML("<b>Coach</b>"),
+                self.coach,
+                self.meter,
+                self.meter_label,
+                self.curve,
+                self.end_button,
+            ],
             layout=widgets.Layout(width="38%", padding="0 0 0 1em"),
         )
         super().__init__([self.header, widgets.HBox([left, right]), self.summary_html], **kwargs)
@@ -186,9 +204,11 @@ class RolePlayWidget(widgets.VBox):
                 self._say(name, r.ending["client_says"])
             self._log.append(f"<p><i>Session ended: {_esc(r.ending['title'])}</i></p>")
         sign = "+" if r.rapport_change > 0 else ""
-        parts = [f"<div><b>Skill:</b> {_esc(r.technique or 'silence')}</div>",
-                 f"<div>{_esc(r.feedback)}</div>",
-                 f"<div><b>Rapport {sign}{r.rapport_change}</b> (now {r.rapport}/100)</div>"]
+        parts = [
+            f"<div><b>Skill:</b> {_esc(r.technique or 'silence')}</div>",
+            f"<div>{_esc(r.feedback)}</div>",
+            f"<div><b>Rapport {sign}{r.rapport_change}</b> (now {r.rapport}/100)</div>",
+        ]
         if r.revealed:
             parts.append(f"<div><i>Rapport unlocked a disclosure: {_esc(name)} tells you more.</i></div>")
         if r.ending:
@@ -204,13 +224,17 @@ class RolePlayWidget(widgets.VBox):
             f"border-radius:4px; padding:0.5em'>{''.join(self._log)}</div>"
         )
         self.meter.value = s.rapport
-        self.meter.bar_style = ("danger" if s.rapport < s.scenario.withdraw_below
-                                else "success" if s.rapport >= 60 else "info")
-        self.meter_label.value = (f"<span aria-live='polite'>Rapport {s.rapport}/100; "
-                                  f"{_esc(s.client_name)} withdraws below {s.scenario.withdraw_below}.</span>")
+        self.meter.bar_style = (
+            "danger" if s.rapport < s.scenario.withdraw_below else "success" if s.rapport >= 60 else "info"
+        )
+        self.meter_label.value = (
+            f"<span aria-live='polite'>Rapport {s.rapport}/100; "
+            f"{_esc(s.client_name)} withdraws below {s.scenario.withdraw_below}.</span>"
+        )
         levels = [r["at"] for r in s.scenario.client.get("reveals", [])]
-        self.curve.value = figure_png(rapport_curve(s.rapport_curve, withdraw_below=s.scenario.withdraw_below,
-                                                    reveal_levels=levels))
+        self.curve.value = figure_png(
+            rapport_curve(s.rapport_curve, withdraw_below=s.scenario.withdraw_below, reveal_levels=levels)
+        )
         # Show the controls that fit the current turn.
         self.choice_buttons = []
         if s.finished:
@@ -222,8 +246,11 @@ class RolePlayWidget(widgets.VBox):
         self.hint_html.value = f"<div><i>{_esc(s.hint)}</i></div>" if s.hint else ""
         if s.is_choice_turn:
             for i, (oid, text) in enumerate(s.choices, start=1):
-                b = widgets.Button(description=f"{i}. {text}", tooltip=f"Say: {text}",
-                                   layout=widgets.Layout(width="100%", height="auto"))
+                b = widgets.Button(
+                    description=f"{i}. {text}",
+                    tooltip=f"Say: {text}",
+                    layout=widgets.Layout(width="100%", height="auto"),
+                )
                 b.add_class("rk-choice")
                 b.on_click(lambda _b, oid=oid: self.choose(oid))
                 self.choice_buttons.append(b)
@@ -251,23 +278,32 @@ def summary_html(summary: SessionSummary, session: RolePlay | None = None) -> st
         ("Rapport curve", " → ".join(str(v) for v in s.rapport_curve)),
         ("Final rapport", f"{s.final_rapport}/100"),
     ]
-    table = "".join(f"<tr><th scope='row' style='text-align:left; padding-right:1em'>{_esc(k)}</th>"
-                    f"<td>{_esc(v)}</td></tr>" for k, v in rows)
+    table = "".join(
+        f"<tr><th scope='row' style='text-align:left; padding-right:1em'>{_esc(k)}</th>"
+        f"<td>{_esc(v)}</td></tr>"
+        for k, v in rows
+    )
     intake = "".join(
-        f"<li>{'asked' if i in s.intake_asked else 'not asked'}: {_esc(INTAKE_LABELS[i])}</li>" for i in INTAKE_IDS
+        f"<li>{'asked' if i in s.intake_asked else 'not asked'}: {_esc(INTAKE_LABELS[i])}</li>"
+        for i in INTAKE_IDS
     )
     ending = ""
     if session is not None and session.ending:
         e = session.ending
-        ending = (f"<p><b>Ending:</b> {_esc(e['title'])} ({_esc(e['outcome'])}). {_esc(e['coach'])}</p>")
+        ending = f"<p><b>Ending:</b> {_esc(e['title'])} ({_esc(e['outcome'])}). {_esc(e['coach'])}</p>"
     elif session is not None and session.ended_by_student:
         ending = "<p><b>Ending:</b> you ended the session before it reached an ending.</p>"
-    return (f"<div role='region' aria-label='Session summary'><h4>Session summary ({s.turns} turns)</h4>"
-            f"{ending}<table>{table}</table>"
-            f"<p><b>Rapport-building intake questions</b> ({len(s.intake_asked)} of 6 asked):</p><ul>{intake}</ul>"
-            "</div>")
+    return (
+        f"<div role='region' aria-label='Session summary'><h4>Session summary ({s.turns} turns)</h4>"
+        f"{ending}<table>{table}</table>"
+        f"<p><b>Rapport-building intake questions</b> ({len(s.intake_asked)} of 6 asked):</p>"
+        f"<ul>{intake}</ul>"
+        "</div>"
+    )
 
 
-def roleplay(scenario: Scenario | str | Path = "john", transcript_path: str | Path | None = None) -> RolePlayWidget:
+def roleplay(
+    scenario: Scenario | str | Path = "john", transcript_path: str | Path | None = None
+) -> RolePlayWidget:
     """Build a role-play widget for a shipped scenario name (e.g. ``"john"``) or a scenario path."""
     return RolePlayWidget(scenario, transcript_path=transcript_path)

@@ -17,7 +17,7 @@ def cell_scores(root: Path, student: str) -> dict[str, tuple[float | None, float
     """Autograded scores per cell: {grade_id: (score, max)} for cells graded by tests."""
     out = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        sub = gb.find_submission_notebook(ASSIGNMENT, student, "01_trust")
+        sub = gb.find_submission_notebook("01_trust", ASSIGNMENT, student)
         for grade in sub.grades:
             if grade.cell.cell_type == "code":
                 out[grade.name] = (grade.auto_score, grade.max_score)

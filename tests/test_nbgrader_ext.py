@@ -27,3 +27,15 @@ def test_preprocessor_drops_tracebacks_of_hidden_cells_only():
     assert hidden.outputs[0]["traceback"] == ["NameError: name 'x' is not defined"]
     assert "score" not in hidden.source
     assert plain.outputs[0]["traceback"] == ["----> 1 y"]
+
+
+def test_preprocessor_runs_when_registered_by_name():
+    # nbgrader registers configured preprocessors by name; a disabled one would silently do nothing.
+    from nbconvert.exporters import NotebookExporter
+    from nbformat.v4 import new_notebook
+
+    exporter = NotebookExporter()
+    exporter.register_preprocessor("rapportkit.nbgrader_ext.HideHiddenTests")
+    nb = new_notebook(cells=[new_code_cell("### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS")])
+    body, _ = exporter.from_notebook_node(nb)
+    assert "secret" not in body

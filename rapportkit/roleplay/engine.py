@@ -52,8 +52,9 @@ SELF_DISCLOSURE_GOOD, SELF_DISCLOSURE_BAD = 1, -3
 RULE_TO_FLAG = {"advice": "premature_advice"}
 
 # What counts as choosing to stay silent: nothing, dots, or a stage direction like "(pause)".
-_SILENCE = re.compile(r"^\W*(?:(?:stay(?:s)?\s+)?silen(?:ce|t)|pause|wait(?:s|ing)?|nods?|\.\.\.|…)?\W*$",
-                      re.IGNORECASE)
+_SILENCE = re.compile(
+    r"^\W*(?:(?:stay(?:s)?\s+)?silen(?:ce|t)|pause|wait(?:s|ing)?|nods?|\.\.\.|…)?\W*$", re.IGNORECASE
+)
 
 
 def is_silence(text: str) -> bool:
@@ -92,8 +93,9 @@ class RolePlay:
     existing transcript there is resumed (so re-running a notebook, as nbgrader does, never wipes it).
     """
 
-    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None,
-                 resume: bool = True):
+    def __init__(
+        self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, resume: bool = True
+    ):
         self.scenario: Scenario = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
         self.transcript_path = Path(transcript_path) if transcript_path is not None else None
         self.resume_problem: str | None = None
@@ -232,10 +234,19 @@ class RolePlay:
         from rapportkit.skills import intake_questions
 
         feedback = f"{option['technique'][:1].upper()}{option['technique'][1:]}. {option['coach']}"
-        return self._finish_step(turn_id, "choice", option["id"], option["text"], option,
-                                 change=int(option["rapport"]), analysis=analysis, feedback=feedback,
-                                 rule=option["id"], technique=option["technique"],
-                                 intake=tuple(intake_questions(option["text"])))
+        return self._finish_step(
+            turn_id,
+            "choice",
+            option["id"],
+            option["text"],
+            option,
+            change=int(option["rapport"]),
+            analysis=analysis,
+            feedback=feedback,
+            rule=option["id"],
+            technique=option["technique"],
+            intake=tuple(intake_questions(option["text"])),
+        )
 
     def _free_text(self, turn_id: str, turn: Mapping[str, Any], text: str) -> TurnResult:
         rules = turn["free_text"]
@@ -245,9 +256,20 @@ class RolePlay:
             rule = rules[rule_name]
             feedback = rule.get("coach") or (
                 f"You stayed silent and left room for {name}. Silence can help a quiet client, "
-                "as long as your manner stays warm and you come back gently if it goes on too long.")
-            return self._finish_step(turn_id, "free_text", text, text, rule, change=int(rule["rapport"]),
-                                     analysis=None, feedback=feedback, rule=rule_name, technique="silence")
+                "as long as your manner stays warm and you come back gently if it goes on too long."
+            )
+            return self._finish_step(
+                turn_id,
+                "free_text",
+                text,
+                text,
+                rule,
+                change=int(rule["rapport"]),
+                analysis=None,
+                feedback=feedback,
+                rule=rule_name,
+                technique="silence",
+            )
         from rapportkit.skills import coach_feedback, intake_questions
 
         analysis = self._analyse(text)
@@ -257,13 +279,24 @@ class RolePlay:
         feedback = coach_feedback(analysis)
         if rule.get("coach"):
             feedback = f"{feedback}\n{rule['coach']}"
-        return self._finish_step(turn_id, "free_text", text, text, rule, change=base + int(rule["rapport"]),
-                                 analysis=analysis, feedback=feedback, rule=rule_name,
-                                 technique=getattr(analysis, "skill", ""), intake=intake)
+        return self._finish_step(
+            turn_id,
+            "free_text",
+            text,
+            text,
+            rule,
+            change=base + int(rule["rapport"]),
+            analysis=analysis,
+            feedback=feedback,
+            rule=rule_name,
+            technique=getattr(analysis, "skill", ""),
+            intake=intake,
+        )
 
     @staticmethod
-    def _pick_rule(rules: Mapping[str, Any], analysis: Any, text: str,
-                   intake: Sequence[str]) -> tuple[str, Mapping[str, Any]]:
+    def _pick_rule(
+        rules: Mapping[str, Any], analysis: Any, text: str, intake: Sequence[str]
+    ) -> tuple[str, Mapping[str, Any]]:
         """First matching rule in the documented order: problems, mentions, skills, default."""
         for rule_name in PROBLEM_RULES:
             if rule_name in rules and analysis.has(RULE_TO_FLAG.get(rule_name, rule_name)):
@@ -276,9 +309,21 @@ class RolePlay:
                 return rule_name, rules[rule_name]
         return "default", rules["default"]
 
-    def _finish_step(self, turn_id: str, kind: str, student_input: str, student_text: str,
-                     step: Mapping[str, Any], *, change: int, analysis: Any, feedback: str, rule: str,
-                     technique: str, intake: tuple[str, ...] = ()) -> TurnResult:
+    def _finish_step(
+        self,
+        turn_id: str,
+        kind: str,
+        student_input: str,
+        student_text: str,
+        step: Mapping[str, Any],
+        *,
+        change: int,
+        analysis: Any,
+        feedback: str,
+        rule: str,
+        technique: str,
+        intake: tuple[str, ...] = (),
+    ) -> TurnResult:
         new = max(0, min(100, self.rapport + change))
         actual_change = new - self.rapport
         self.rapport = new
@@ -302,11 +347,23 @@ class RolePlay:
         else:
             self.current_turn_id = target
         return TurnResult(
-            turn_id=turn_id, kind=kind, student_input=student_input, student_text=student_text,
-            client_reply=reply, feedback=feedback, rapport=new, rapport_change=actual_change,
-            analysis=analysis, finished=ending is not None, rule=rule, technique=technique,
-            revealed=revealed, withdrawn=withdrawn, ending=ending,
-            next_turn=None if ending else target, intake=intake,
+            turn_id=turn_id,
+            kind=kind,
+            student_input=student_input,
+            student_text=student_text,
+            client_reply=reply,
+            feedback=feedback,
+            rapport=new,
+            rapport_change=actual_change,
+            analysis=analysis,
+            finished=ending is not None,
+            rule=rule,
+            technique=technique,
+            revealed=revealed,
+            withdrawn=withdrawn,
+            ending=ending,
+            next_turn=None if ending else target,
+            intake=intake,
         )
 
     def _resolve_next(self, nxt: str | Sequence[Mapping[str, Any]]) -> str:
@@ -346,8 +403,10 @@ class RolePlay:
                 self.ended_by_student = True
         except (TranscriptError, ValueError, KeyError, TypeError, RuntimeError) as err:
             # Never overwrite what is there on construction: start fresh in memory and say why.
-            self.resume_problem = (f"Could not continue the saved session in {self.transcript_path} ({err}); "
-                                   "starting a new session. Your next reply will overwrite that file.")
+            self.resume_problem = (
+                f"Could not continue the saved session in {self.transcript_path} ({err}); "
+                "starting a new session. Your next reply will overwrite that file."
+            )
             self._reset()
 
     def respond_quietly(self, text_or_choice: str) -> TurnResult:
@@ -363,8 +422,9 @@ def base_change(analysis: Any) -> int:
     """The rapport change earned by the analysis alone (before the turn's own change)."""
     change = 0
     if analysis.behaviour == "reflection":
-        change += BASE_BEHAVIOUR["complex_reflection" if analysis.reflection_type == "complex"
-                                 else "simple_reflection"]
+        change += BASE_BEHAVIOUR[
+            "complex_reflection" if analysis.reflection_type == "complex" else "simple_reflection"
+        ]
     elif analysis.behaviour == "question" and analysis.question_type in ("open", "closed"):
         change += BASE_BEHAVIOUR[f"{analysis.question_type}_question"]
     for flag in analysis.flags:

@@ -141,7 +141,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         path = SCENARIO_DIR / f"{text_name}.yaml"
         if not path.exists():
             known = ", ".join(scenario_names()) or "none"
-            raise ScenarioError(f"no shipped scenario called {text_name!r}; expected one of: {known}, or a path")
+            raise ScenarioError(
+                f"no shipped scenario called {text_name!r}; expected one of: {known}, or a path"
+            )
     if not path.exists():
         raise ScenarioError([Problem(str(path), None, "", "file not found; expected a path to a .yaml file")])
     return parse_scenario(path.read_text(encoding="utf-8"), str(path), path)
@@ -154,7 +156,9 @@ def load_scenarios(folder: str | Path) -> dict[str, Scenario]:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ScenarioError([Problem(str(folder), None, "", "not a folder; expected a folder of .yaml files")])
+        raise ScenarioError(
+            [Problem(str(folder), None, "", "not a folder; expected a folder of .yaml files")]
+        )
     found: dict[str, Scenario] = {}
     problems: list[Problem] = []
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
@@ -164,8 +168,14 @@ def load_scenarios(folder: str | Path) -> dict[str, Scenario]:
             problems.extend(err.problems)
             continue
         if sc.id in found:
-            problems.append(Problem(str(path), sc.lines.get(("id",)), "id",
-                                    f"id {sc.id!r} is already used by {found[sc.id].path}; expected a unique id"))
+            problems.append(
+                Problem(
+                    str(path),
+                    sc.lines.get(("id",)),
+                    "id",
+                    f"id {sc.id!r} is already used by {found[sc.id].path}; expected a unique id",
+                )
+            )
             continue
         found[sc.id] = sc
     if problems:
@@ -180,7 +190,9 @@ def parse_scenario(text: str, filename: str = "<scenario>", path: Path | None = 
     except yaml.YAMLError as err:
         raise ScenarioError([_syntax_problem(err, filename)]) from None
     if node is None:
-        raise ScenarioError([Problem(filename, 1, "", "the file is empty; expected a scenario (see docs/roleplay.md)")])
+        raise ScenarioError(
+            [Problem(filename, 1, "", "the file is empty; expected a scenario (see docs/roleplay.md)")]
+        )
     lines: dict[PathKey, int] = {}
     problems: list[Problem] = []
     _map_lines(node, (), lines, problems, filename)
@@ -188,7 +200,9 @@ def parse_scenario(text: str, filename: str = "<scenario>", path: Path | None = 
         raise ScenarioError(problems)
     data = yaml.load(text, Loader=yaml.SafeLoader)  # safe: SafeLoader builds only plain data
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(filename, 1, "", "expected a mapping of fields (id:, title:, client:, ...)")])
+        raise ScenarioError(
+            [Problem(filename, 1, "", "expected a mapping of fields (id:, title:, client:, ...)")]
+        )
 
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
@@ -234,13 +248,16 @@ def _syntax_problem(err: yaml.YAMLError, filename: str) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     what = getattr(err, "problem", None) or str(err)
-    hint = ("expected valid YAML: nested fields indented by the same number of spaces (no tabs), "
-            "and a space after each colon; put text containing ': ' or '#' in quotes")
+    hint = (
+        "expected valid YAML: nested fields indented by the same number of spaces (no tabs), "
+        "and a space after each colon; put text containing ': ' or '#' in quotes"
+    )
     return Problem(filename, line, "(YAML syntax)", f"{what}; {hint}")
 
 
-def _map_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[Problem],
-               filename: str) -> None:
+def _map_lines(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[Problem], filename: str
+) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -248,8 +265,14 @@ def _map_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], proble
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(Problem(filename, line, _field(path + (key,)),
-                                        f"this key is written twice (also on line {seen[key]}); expected each key once"))
+                problems.append(
+                    Problem(
+                        filename,
+                        line,
+                        _field(path + (key,)),
+                        f"this key is written twice (also on line {seen[key]}); expected each key once",
+                    )
+                )
             seen[key] = line
             lines[path + (key,)] = line
             _map_lines(value_node, path + (key,), lines, problems, filename)
@@ -296,8 +319,9 @@ def _what(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _describe(err: jsonschema.ValidationError, data: Any, lines: Mapping[PathKey, int],
-              filename: str) -> list[Problem]:
+def _describe(
+    err: jsonschema.ValidationError, data: Any, lines: Mapping[PathKey, int], filename: str
+) -> list[Problem]:
     path: PathKey = tuple(err.absolute_path)
     desc = err.schema.get("description") if isinstance(err.schema, dict) else None
     v = err.validator
@@ -305,53 +329,118 @@ def _describe(err: jsonschema.ValidationError, data: Any, lines: Mapping[PathKey
         missing = err.message.split("'")[1] if "'" in err.message else str(err.message)
         prop = err.schema.get("properties", {}).get(missing, {})
         want = prop.get("description") or "a value"
-        return [Problem(filename, _line_for(path, lines), _field(path + (missing,)),
-                        f"required field is missing; expected {want}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path + (missing,)),
+                f"required field is missing; expected {want}",
+            )
+        ]
     if v == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         if isinstance(err.instance, dict) and allowed:
             extra = [k for k in err.instance if k not in allowed]
-            return [Problem(filename, _line_for(path + (k,), lines), _field(path + (k,)),
-                            f"unknown field; expected one of: {', '.join(allowed)} (check spelling and indentation)")
-                    for k in extra]
+            return [
+                Problem(
+                    filename,
+                    _line_for(path + (k,), lines),
+                    _field(path + (k,)),
+                    f"unknown field; expected one of: {', '.join(allowed)} (check spelling and indentation)",
+                )
+                for k in extra
+            ]
     if v == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         want = desc or " or ".join(_TYPE_WORDS.get(t, t) for t in types)
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected {want}, got {_what(err.instance)}")]
+        return [
+            Problem(
+                filename, _line_for(path, lines), _field(path), f"expected {want}, got {_what(err.instance)}"
+            )
+        ]
     if v in ("minimum", "maximum"):
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected {desc or 'a number in range'}, got {err.instance!r}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected {desc or 'a number in range'}, got {err.instance!r}",
+            )
+        ]
     if v == "enum":
         opts = ", ".join(str(o) for o in err.validator_value)
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected one of: {opts}; got {err.instance!r}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected one of: {opts}; got {err.instance!r}",
+            )
+        ]
     if v == "pattern":
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected {desc or 'a matching value'}, got {err.instance!r}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected {desc or 'a matching value'}, got {err.instance!r}",
+            )
+        ]
     if v == "minLength":
-        return [Problem(filename, _line_for(path, lines), _field(path), "must not be empty; expected some text")]
+        return [
+            Problem(filename, _line_for(path, lines), _field(path), "must not be empty; expected some text")
+        ]
     if v in ("minItems", "minProperties"):
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected at least {err.validator_value} entries ({desc or 'see docs/roleplay.md'})")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected at least {err.validator_value} entries ({desc or 'see docs/roleplay.md'})",
+            )
+        ]
     if v == "oneOf" and path and "turns" in path and len(path) == 2:
         has = [k for k in ("choices", "free_text") if isinstance(err.instance, dict) and k in err.instance]
         got = "both" if len(has) == 2 else "neither"
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected exactly one of 'choices' (buttons) or 'free_text' (typed reply), got {got}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected exactly one of 'choices' (buttons) or 'free_text' (typed reply), got {got}",
+            )
+        ]
     if v == "oneOf" and path and path[-1] == "next":
         # Report the clearer error of the branch that matches the value's shape.
         sub = [e for e in err.context if e.validator != "type"] or list(err.context)
         if sub:
             return [p for e in sub[:1] for p in _describe(e, data, lines, filename)]
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected {desc or 'a turn or ending id'}, got {_what(err.instance)}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected {desc or 'a turn or ending id'}, got {_what(err.instance)}",
+            )
+        ]
     if v == "anyOf" and "mentions" in path:
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        "expected 'words' (a list of words) or 'intake' (a list of intake question ids)")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                "expected 'words' (a list of words) or 'intake' (a list of intake question ids)",
+            )
+        ]
     if v == "propertyNames":
-        return [Problem(filename, _line_for(path, lines), _field(path),
-                        f"expected ids in lower case letters, digits or _; got {err.instance!r}")]
+        return [
+            Problem(
+                filename,
+                _line_for(path, lines),
+                _field(path),
+                f"expected ids in lower case letters, digits or _; got {err.instance!r}",
+            )
+        ]
     return [Problem(filename, _line_for(path, lines), _field(path), err.message)]
 
 
@@ -361,31 +450,60 @@ def _check_links(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename
     turns, endings = data["turns"], data["endings"]
     both = set(turns) & set(endings)
     for name in sorted(both):
-        problems.append(Problem(filename, lines.get(("endings", name)), f"endings.{name}",
-                                f"{name!r} is both a turn and an ending; expected different ids"))
+        problems.append(
+            Problem(
+                filename,
+                lines.get(("endings", name)),
+                f"endings.{name}",
+                f"{name!r} is both a turn and an ending; expected different ids",
+            )
+        )
     targets = sorted(set(turns) | set(endings))
     if data["start"] not in turns:
-        problems.append(Problem(filename, lines.get(("start",)), "start",
-                                f"no turn called {data['start']!r}; expected one of the turns: {', '.join(turns)}"))
+        problems.append(
+            Problem(
+                filename,
+                lines.get(("start",)),
+                "start",
+                f"no turn called {data['start']!r}; expected one of the turns: {', '.join(turns)}",
+            )
+        )
     for tid, turn in turns.items():
         base: PathKey = ("turns", tid)
         ids = [opt["id"] for opt in turn.get("choices") or []]
         for i, oid in enumerate(ids):
             if oid in ids[:i]:
                 p = base + ("choices", i, "id")
-                problems.append(Problem(filename, lines.get(p), _field(p),
-                                        f"option id {oid!r} is used twice in this turn; expected unique ids"))
+                problems.append(
+                    Problem(
+                        filename,
+                        lines.get(p),
+                        _field(p),
+                        f"option id {oid!r} is used twice in this turn; expected unique ids",
+                    )
+                )
         for rel, step in iter_steps(turn):
             for nrel, target in iter_nexts(step):
                 if target not in targets:
                     p = base + rel + nrel
-                    problems.append(Problem(filename, _line_for(p, lines), _field(p),
-                                            f"no turn or ending called {target!r}; expected one of: "
-                                            f"{', '.join(targets)}"))
+                    problems.append(
+                        Problem(
+                            filename,
+                            _line_for(p, lines),
+                            _field(p),
+                            f"no turn or ending called {target!r}; expected one of: {', '.join(targets)}",
+                        )
+                    )
             nxt = step.get("next")
             if isinstance(nxt, list) and "min_rapport" in nxt[-1]:
                 p = base + rel + ("next", len(nxt) - 1)
-                problems.append(Problem(filename, _line_for(p, lines), _field(p),
-                                        "the last step needs no min_rapport, so the session always has "
-                                        "somewhere to go; expected '- to: <id>'"))
+                problems.append(
+                    Problem(
+                        filename,
+                        _line_for(p, lines),
+                        _field(p),
+                        "the last step needs no min_rapport, so the session always has "
+                        "somewhere to go; expected '- to: <id>'",
+                    )
+                )
     return problems

@@ -66,8 +66,10 @@ def load_transcript(path: str | Path) -> dict[str, Any]:
     """Read a transcript file, raising ``TranscriptError`` with a plain message if it cannot be used."""
     path = Path(path)
     if not path.exists():
-        raise TranscriptError(f"No role-play transcript found at {path}. Play the role-play in the notebook "
-                              "(every turn is saved automatically) and submit the file with it.")
+        raise TranscriptError(
+            f"No role-play transcript found at {path}. Play the role-play in the notebook "
+            "(every turn is saved automatically) and submit the file with it."
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -90,8 +92,9 @@ def replay(scenario: Scenario | str | Path, turns: Sequence[str | Mapping[str, A
         if rp.finished:
             raise ValueError(f"turn {i + 1}: the session had already ended; extra turns cannot be replayed")
         if isinstance(item, Mapping) and item.get("turn") not in (None, rp.current_turn_id):
-            raise ValueError(f"turn {i + 1}: recorded as {item.get('turn')!r} but the replay is at "
-                             f"{rp.current_turn_id!r}")
+            raise ValueError(
+                f"turn {i + 1}: recorded as {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}"
+            )
         rp.respond(text)
     return rp
 
@@ -106,11 +109,14 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
     data = load_transcript(path)
     problems: list[str] = []
     if data["scenario"] != sc.id:
-        raise TranscriptError(f"The transcript {path} is for the role-play {data['scenario']!r}, "
-                              f"not {sc.id!r}.")
+        raise TranscriptError(
+            f"The transcript {path} is for the role-play {data['scenario']!r}, not {sc.id!r}."
+        )
     if data.get("scenario_hash") != sc.content_hash:
-        problems.append("the scenario file has changed since this transcript was written; "
-                        "the replay uses the current version")
+        problems.append(
+            "the scenario file has changed since this transcript was written; "
+            "the replay uses the current version"
+        )
     turns = data["turns"]
     rp = RolePlay(sc)
     for i, item in enumerate(turns):
@@ -120,8 +126,9 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
             if rp.finished:
                 raise ValueError("the session had already ended")
             if item.get("turn") not in (None, rp.current_turn_id):
-                raise ValueError(f"recorded as turn {item.get('turn')!r} but the replay is at "
-                                 f"{rp.current_turn_id!r}")
+                raise ValueError(
+                    f"recorded as turn {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}"
+                )
             rp.respond(item["input"])
         except (ValueError, RuntimeError, TypeError) as err:
             problems.append(f"turn {i + 1} cannot be replayed ({err}); only the first {i} turns count")

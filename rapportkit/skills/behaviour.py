@@ -20,9 +20,11 @@ _PRONOUN_SUBJECT = re.compile(
     r" (you|we|they|he|she|it|that|this|there|i|anyone|anything|someone|something)\b"
 )
 _WH_AUX = re.compile(
-    r"^(what|how|why|where|when|who|which)( else| much| many| long| often| about)?"
+    r"^(what|how|why|where|when|who|which)( [a-z]+)?"
     r" (do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|might|may|am)\b"
 )
+_CHOICE = re.compile(r"\b(or|or not|or no)\b")
+_WH_ANY = re.compile(r"\b(what|how|why)\b")
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b")
 _FIRST_PERSON_START = re.compile(r"^(i|we|my|our|me)\b")
 
@@ -96,6 +98,36 @@ def _question_type(body: str) -> str | None:
     return None
 
 
+_EMBEDDED_WH = re.compile(
+    r"\b(what|how|why|where|when|who|which)( \w+)? (do|does|did|are|is|was|were|have|has|had|can|could|would|will"
+    r"|should|might|may|am) (you|it|that|this|they|we|he|she|i|there|your|things|people)\b"
+)
+_EMBEDDED_AUX = re.compile(
+    r"(?:^|, |\b(?:and|but|or|so|then) )(do|does|did|are|is|was|were|have|has|had|can|could|will|would)"
+    r" (you|there|it|that|this|they|we|anyone|anything|someone|something)\b"
+)
+
+
+def _has_jargon(body: str) -> bool:
+    from .lexicon import flags_data
+
+    return flags_data()["jargon"]["regex"].search(body) is not None
+
+
+def _embedded_question(body: str) -> str | None:
+    """Question syntax after a lead-in, as in "So, thinking about last week, how did it go?"."""
+    clauses = body.split(" , ")
+    for clause in reversed(clauses[1:]):
+        qtype = _question_type(clause)
+        if qtype:
+            return qtype
+    if _EMBEDDED_WH.search(body):
+        return "open"
+    if _EMBEDDED_AUX.search(body):
+        return "closed"
+    return None
+
+
 def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
     """Label one sentence of a therapist utterance."""
     d = behaviour_data()
@@ -111,13 +143,19 @@ def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
             body = core
         elif tag:
             return SentenceLabel(s, "ack")
-        qtype = _question_type(body)
+        qtype = _question_type(body) or _embedded_question(body)
         if qtype is not None:
+            if d["advice_question"].match(body):
+                return SentenceLabel(s, "input")
             return SentenceLabel(s, "question", qtype)
+        if d["other_markers"].match(body) and not had_so:
+            return SentenceLabel(s, "other")
+        if _CHOICE.search(body) and not tag:
+            return SentenceLabel(s, "question", "closed")
         if had_so or d["reflection_stem"].match(body):
             return SentenceLabel(s, "reflection")
-        if len(words(body)) <= 2:
-            return SentenceLabel(s, "question", "closed")
+        if len(words(body)) <= 4 and not _SECOND_PERSON.search(body):
+            return SentenceLabel(s, "question", "open" if _WH_ANY.search(body) else "closed")
         return SentenceLabel(s, "reflection")
     # no question mark
     if _WH_AUX.match(body) or d["open_question"].match(body) and not body.startswith(("what ", "how ")):
@@ -129,7 +167,9 @@ def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
         return SentenceLabel(s, "other")
     if d["other_markers"].match(body):
         return SentenceLabel(s, "other")
-    if d["input_markers"].search(body):
+    if d["first_person_clause"].search(body) and not d["reflection_stem"].match(body):
+        return SentenceLabel(s, "input")
+    if d["input_general"].match(body) or d["input_markers"].search(body) or _has_jargon(body):
         return SentenceLabel(s, "input")
     if had_so or d["reflection_stem"].match(body):
         return SentenceLabel(s, "reflection")
@@ -139,7 +179,7 @@ def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
         return SentenceLabel(s, "reflection")
     if _FIRST_PERSON_START.match(body):
         return SentenceLabel(s, "input")
-    return SentenceLabel(s, "input")
+    return SentenceLabel(s, "reflection")
 
 
 _PRIORITY = {"question": 0, "reflection": 1, "input": 2, "other": 3, "ack": 4}
@@ -154,18 +194,42 @@ def label_sentences(t: Text, client_statement: str | None) -> list[SentenceLabel
 
 
 def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
-    """Behaviour of the whole utterance, and the question type when it is a question."""
-    if not labels:
+    """Behaviour of the whole utterance, and the question type when it is a question.
+
+    A question anywhere makes the turn a question (the client will answer it; the type is that of
+    the last question). Otherwise the label that covers most words wins, and a tie goes to the
+    later sentence.
+    """
+    questions = [lab for lab in labels if lab.kind == "question"]
+    if questions:
+        return "question", questions[-1].subtype or "closed"
+    weight: dict[str, int] = {}
+    for lab in labels:
+        if lab.kind != "ack":
+            weight[lab.kind] = weight.get(lab.kind, 0) + len(lab.sentence.text.split())
+    if not weight:
         return "other", None
-    kinds = [lab.kind for lab in labels]
-    if "question" in kinds:
-        last_q = [lab for lab in labels if lab.kind == "question"][-1]
-        return "question", last_q.subtype or "closed"
-    if "reflection" in kinds:
-        return "reflection", None
-    if "input" in kinds:
-        return "therapist_input", None
+    best = max(weight.values())
+    for lab in reversed(labels):
+        if weight.get(lab.kind) == best:
+            return _BEHAVIOUR_OF[lab.kind], None
     return "other", None
+
+
+_BEHAVIOUR_OF = {"reflection": "reflection", "input": "therapist_input", "other": "other"}
+
+
+def question_type_anyway(labels: list[SentenceLabel]) -> str:
+    """Open or closed, as if the utterance were a question (used to measure the open/closed rule alone)."""
+    typed = [lab.subtype for lab in labels if lab.kind == "question" and lab.subtype]
+    if typed:
+        return typed[-1]
+    body = [strip_markers(lab.sentence.text)[0] for lab in labels if lab.sentence.end == "?"]
+    for b in reversed(body):
+        qtype = _question_type(b)
+        if qtype:
+            return qtype
+    return "closed"
 
 
 def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -> str:
@@ -174,6 +238,8 @@ def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -
 
     d = behaviour_data()
     text = " ".join(lab.sentence.text for lab in labels if lab.kind == "reflection")
+    if not text:
+        text = " ".join(lab.sentence.text for lab in labels)
     if "complex_markers" in d and d["complex_markers"].search(text):
         return "complex"
     mine = content_words(text)

@@ -26,7 +26,17 @@ _SPECIAL = {
     "mmhmm": "mm-hmm", "mm-hm": "mm-hmm", "uh-huh": "mm-hmm", "mm-mm": "mm-hmm", "hmm-mm": "mm-hmm",
     "uh-hum": "mm-hmm", "um-hum": "mm-hmm", "mm-hmmm": "mm-hmm", "m-hm": "mm-hmm",
 }
+_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs", "etc"})
 _SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'ll", " will"), ("'d", " would"))
+
+
+_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+_HUM = re.compile(r"^(m+h*|h+m+|u+h+|u+m+|m+h+m+)(-?(h+m+|m+|h+u+h+|h+u+m+))*$")
+
+
+def _blank(m: re.Match[str]) -> str:
+    """Blank out stage directions such as "[laughs]" without moving any offsets."""
+    return " " * len(m.group(0))
 
 
 def _expand(token: str) -> str:
@@ -34,6 +44,8 @@ def _expand(token: str) -> str:
     t = token.lower().replace("’", "'")
     if t in _SPECIAL:
         return _SPECIAL[t]
+    if _HUM.match(t) and t not in ("um", "uh", "umm", "uhm", "uhh"):
+        return "mm-hmm" if "-" in t or t.count("m") + t.count("h") > 3 else "hmm"
     if "-" in t and t[0].isalpha():
         parts = t.split("-")
         kept = [p for i, p in enumerate(parts) if not (i + 1 < len(parts) and parts[i + 1].startswith(p) and p)]
@@ -79,12 +91,14 @@ def normalise(text: str) -> Text:
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for m in _TOKEN.finditer(text):
+    for m in _TOKEN.finditer(_BRACKETS.sub(_blank, text)):
         tok = m.group(0)
         if tok.lower() in _FILLERS:
             continue
         if tok[0] in "?!.":
             tok = "?" if "?" in tok else ("!" if "!" in tok else ".")
+            if tok == "." and pieces and pieces[-1] in _ABBREVIATIONS:
+                continue
         elif not tok[0].isalnum():
             if tok in "-–—;:":
                 tok = "," if tok in "-–—" else tok

@@ -1,0 +1,180 @@
+"""The engine: deterministic, rules picked from the analysis, rapport clamped, withdrawal and disclosure."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapportkit.roleplay import RolePlay, base_change, is_silence, parse_scenario, replay
+from rapportkit.roleplay.engine import BASE_BEHAVIOUR, BASE_FLAGS
+from rapportkit.skills import analyse
+
+# Clear-cut utterances, so these tests do not depend on the analyser's borderline calls.
+OPEN_Q = "What brings you in today?"
+CLOSED_Q = "Have you been to therapy before?"
+JUDGING = "You shouldn't feel that way."
+REFLECTION = "You are worried your friends might find out."
+
+TOY = """\
+id: toy
+title: Toy client
+rapport: {start: 40, withdraw_below: 25}
+client:
+  name: Kim
+  pronouns: she/her
+  presenting_concern: Stress at work.
+  reveals:
+    - {at: 50, text: I have not slept properly in weeks.}
+    - {at: 60, text: I think I might lose my job.}
+  guarded_replies: [Whatever., I don't know.]
+opening: Hi. I'm Kim.
+start: first
+turns:
+  first:
+    hint: Say hello.
+    free_text:
+      judging: {reply: That's harsh., guarded: ..., rapport: -10, next: second}
+      mentions:
+        - {words: [confidential], reply: Good to know., rapport: 5, next: second}
+      silence: {reply: (Kim fills the silence) It's work., rapport: 2, next: second}
+      reflection: {reply: "Yes, exactly.", rapport: 4, next: second}
+      open_question: {reply: "Work, mostly. Too much of it.", rapport: 2, next: second}
+      closed_question: {reply: Yes., rapport: 0, next: second}
+      default: {reply: Okay., rapport: 0, next: second}
+  second:
+    choices:
+      - {id: a, text: That sounds exhausting., technique: reflection, rapport: 10, reply: It is.,
+         coach: Good.,
+         next: [{min_rapport: 60, to: good_end}, {to: mixed_end}]}
+      - {id: b, text: Just take a holiday., technique: advice, rapport: -30, reply: Right., coach: Too soon.,
+         next: poor_end}
+endings:
+  good_end: {title: Good, outcome: good, client_says: See you next week., coach: Well done.}
+  mixed_end: {title: Mixed, outcome: mixed, coach: Fine.}
+  poor_end: {title: Poor, outcome: poor, coach: Try reflecting first.}
+"""
+
+
+@pytest.fixture
+def toy():
+    return parse_scenario(TOY, "toy.yaml")
+
+
+def test_open_question_rule_and_base_change(toy) -> None:
+    rp = RolePlay(toy)
+    r = rp.respond(OPEN_Q)
+    assert r.rule == "open_question"
+    assert r.analysis.question_type == "open"
+    assert r.client_reply == "Work, mostly. Too much of it."
+    assert r.rapport_change == base_change(r.analysis) + 2
+    assert r.rapport == 40 + r.rapport_change
+    assert "open question" in r.feedback  # coach_feedback names the skill
+    assert not r.finished and rp.current_turn_id == "second"
+
+
+def test_judging_lowers_rapport_and_client_withdraws(toy) -> None:
+    rp = RolePlay(toy)
+    r = rp.respond(JUDGING)
+    assert r.rule == "judging"
+    assert r.rapport_change <= BASE_FLAGS["judging"] - 10
+    assert r.rapport < 25 and r.withdrawn
+    assert r.client_reply == "..."  # the rule's guarded line replaces the full reply
+
+
+def test_mentions_and_silence(toy) -> None:
+    assert RolePlay(toy).respond("Everything you say here is confidential.").rule == "mentions[0]"
+    r = RolePlay(toy).respond("...")
+    assert r.rule == "silence" and r.analysis is None and r.rapport == 42
+    assert is_silence("(silence)") and is_silence("") and is_silence("*waits*")
+    assert not is_silence("Wait, what did you say?")
+
+
+def test_choice_by_id_text_or_number(toy) -> None:
+    for pick in ("a", "That sounds exhausting.", "1"):
+        rp = RolePlay(toy)
+        rp.respond(CLOSED_Q)
+        r = rp.respond(pick)
+        assert r.kind == "choice" and r.rule == "a" and r.rapport_change == 10
+        assert r.feedback.startswith("Reflection. Good.")
+
+
+def test_unknown_choice_is_a_clear_error(toy) -> None:
+    rp = RolePlay(toy)
+    rp.respond(CLOSED_Q)
+    assert rp.is_choice_turn and rp.choices[0] == ("a", "That sounds exhausting.")
+    with pytest.raises(ValueError, match="expected one of: a, b"):
+        rp.respond("z")
+
+
+def test_disclosure_unlocks_one_per_turn_and_ending_depends_on_rapport(toy) -> None:
+    rp = RolePlay(toy)
+    r1 = rp.respond("Everything you say here is confidential.")  # 40 + base + 5 -> at least 45
+    r2 = rp.respond("a")
+    assert r2.rapport >= 55
+    revealed = r1.revealed + r2.revealed
+    assert revealed and revealed[0] == "I have not slept properly in weeks."
+    assert all(len(r.revealed) <= 1 for r in (r1, r2))
+    assert r2.finished and r2.ending["id"] == ("good_end" if r2.rapport >= 60 else "mixed_end")
+    assert rp.finished and rp.current_turn is None
+    with pytest.raises(RuntimeError, match="ended"):
+        rp.respond("more")
+
+
+def test_poor_path_ends_differently(toy) -> None:
+    rp = replay(toy, [CLOSED_Q, "b"])
+    assert rp.ending_id == "poor_end" and rp.rapport == 10  # 40 + 0 - 30
+    assert rp.ending["outcome"] == "poor"
+
+
+def test_rapport_is_clamped(toy) -> None:
+    rp = RolePlay(toy)
+    rp.rapport = 5
+    r = rp.respond(JUDGING)
+    assert r.rapport == 0 and r.rapport_change == -5
+
+
+def test_same_inputs_same_session(toy) -> None:
+    inputs = [REFLECTION, "a"]
+    a, b = replay(toy, inputs), replay(toy, inputs)
+    assert a.rapport_curve == b.rapport_curve
+    assert [r.client_reply for r in a.history] == [r.client_reply for r in b.history]
+    assert a.summary() == b.summary()
+
+
+def test_base_change_table() -> None:
+    assert base_change(analyse(OPEN_Q)) == BASE_BEHAVIOUR["open_question"]
+    assert base_change(analyse(CLOSED_Q)) == BASE_BEHAVIOUR["closed_question"]
+    assert base_change(analyse(JUDGING)) < 0
+
+
+def test_end_early_and_summary(toy) -> None:
+    rp = RolePlay(toy)
+    rp.respond(OPEN_Q)
+    s = rp.end()
+    assert rp.finished and rp.ended_by_student and rp.ending is None
+    assert s.open_questions == 1 and s.turns == 1 and s.rapport_curve == tuple(rp.rapport_curve)
+    assert "why_here" in s.intake_asked
+
+
+def test_john_good_and_poor_paths_end_differently() -> None:
+    good = replay(
+        "john",
+        [
+            "a",
+            OPEN_Q,
+            "explain",
+            REFLECTION,
+            "both_sides",
+            OPEN_Q,
+            "How do you hope to see yourself at the end of our work?",
+            "summarise",
+        ],
+    )
+    assert good.ending_id == "opens_up" and good.rapport >= 60
+    poor = replay("john", ["b", "later", "brush_off"])
+    assert poor.ending_id == "walks_out"
+    assert good.ending["outcome"] == "good" and poor.ending["outcome"] == "poor"
+
+
+def test_respond_type_error(toy) -> None:
+    with pytest.raises(TypeError):
+        RolePlay(toy).respond(3)  # type: ignore[arg-type]

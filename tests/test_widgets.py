@@ -1,0 +1,120 @@
+"""The role-play widget driven from Python: type, submit, choose, end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from rapportkit.roleplay import replay
+from rapportkit.widgets import RolePlayWidget, roleplay
+
+OPEN_Q = "What brings you in today?"
+
+
+def all_controls(w: widgets.Widget) -> list[widgets.Widget]:
+    out = [w]
+    for child in getattr(w, "children", ()):
+        out.extend(all_controls(child))
+    return out
+
+
+def test_opening_line_and_controls() -> None:
+    w = roleplay("john")
+    assert isinstance(w, RolePlayWidget)
+    assert "<b>John:</b> Hi. I&#x27;m John." in w.transcript_html.value
+    assert w.session.is_choice_turn and len(w.choice_buttons) == 3
+    assert w.reply_row.layout.display == "none"
+    assert w.reply.continuous_update is False  # Enter (or leaving the box) sends the reply
+    assert w.meter.value == 35 and w.meter.min == 0 and w.meter.max == 100
+
+
+def test_every_control_is_described() -> None:
+    w = roleplay("john")
+    for c in all_controls(w):
+        if isinstance(c, (widgets.Button, widgets.Text, widgets.IntProgress)):
+            assert c.description and c.tooltip, c
+        if isinstance(c, (widgets.HTML, widgets.Image)) and c is not w.header:
+            assert c.tooltip or "<b>Coach</b>" in c.value, c
+
+
+def test_type_submit_choose_end(tmp_path: Path) -> None:
+    path = tmp_path / "john.json"
+    w = roleplay("john", transcript_path=path)
+    w.choice_buttons[0].click()  # warm welcome and small talk
+    assert "Water would be good" in w.transcript_html.value
+    assert "warm welcome and small talk" in w.coach.value.lower()
+    assert w.reply_row.layout.display == "flex" and w.choices.children == ()
+
+    w.reply.value = OPEN_Q  # what Enter does in the browser
+    assert "You:</b> What brings you in today?" in w.transcript_html.value
+    assert "open question" in w.coach.value  # coach_feedback names the skill
+    assert w.reply.value == ""  # cleared for the next reply
+    assert w.meter.value == w.session.rapport
+
+    w.reply.value = "ignored until submit"  # on a choice turn typed text is not sent
+    w.choose("explain")
+    assert "good to know" in w.transcript_html.value
+
+    w.reply.value = "You are worried your friends might find out."
+    before = len(w.session.history)
+    w.submit.click()  # empty box after the Enter-send: Submit does nothing more
+    assert len(w.session.history) == before
+
+    w.end_button.click()
+    html = w.summary_html.value
+    assert "Session summary" in html and "Reflection-to-question ratio" in html
+    assert "MITI: 1:1 fair, 2:1 good" in html and "MITI: 40% fair, 50% good" in html
+    assert "asked: Why are you here?" in html  # "What brings you in today?" is the why_here question
+    assert " → ".join(str(v) for v in w.session.rapport_curve) in html
+    assert w.reply_row.layout.display == "none"
+
+    data = json.loads(path.read_text())
+    assert data["ended_by_student"] is True
+    assert replay("john", data["turns"]).rapport_curve == w.session.rapport_curve
+
+
+def test_submit_button_sends_typed_text() -> None:
+    w = roleplay("john")
+    w.choose("a")
+    w._clearing = True  # simulate typing without the Enter-sync (value set, observer quiet)
+    w.reply.value = OPEN_Q
+    w._clearing = False
+    w.submit.click()
+    assert len(w.session.history) == 2 and w.reply.value == ""
+
+
+def test_user_text_is_escaped() -> None:
+    w = roleplay("john")
+    w.choose("a")
+    w.reply.value = "<script>alert('x')</script> How are you?"
+    assert "<script>" not in w.transcript_html.value
+    assert "&lt;script&gt;" in w.transcript_html.value
+
+
+def test_empty_submit_and_reaching_an_ending() -> None:
+    typed = roleplay("john")
+    typed.choose("a")
+    typed.submit.click()
+    assert "Type a reply first" in typed.coach.value and typed.session.history[-1].turn_id == "welcome"
+
+    w = roleplay("john")
+    w.choose("b")
+    w.submit.click()  # a choice turn: Submit points to the options
+    assert "Pick one of the options" in w.coach.value
+    w.choice_buttons[2].click()  # "later": puts confidentiality off
+    w.choose("brush_off")
+    assert w.session.ending_id == "walks_out"
+    assert "Session ended: John leaves early" in w.transcript_html.value
+    assert "Debrief" in w.coach.value and "Session summary" in w.summary_html.value
+    assert w.end_button.description == "Show summary"
+
+
+def test_resumed_widget_shows_previous_turns(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    first = roleplay("john", transcript_path=path)
+    first.choose("a")
+    second = roleplay("john", transcript_path=path)
+    assert "Water would be good" in second.transcript_html.value
+    assert not second.session.is_choice_turn
