@@ -50,6 +50,13 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
+def ensure_tools_on_path() -> None:
+    """Put the venv's ``bin`` on this process's PATH: opening a gradebook may run ``alembic``."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def nbgrader(*args: str, course_dir: Path | str = REPO_ROOT, timeout: float | None = None) -> StepResult:
     """Run ``nbgrader ARGS`` in ``course_dir`` (which holds ``nbgrader_config.py``) and capture its log."""
     cmd = (sys.executable, "-m", "nbgrader", *args)

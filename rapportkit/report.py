@@ -10,11 +10,21 @@ matplotlib.use("Agg")  # reports are files; never open a window
 import matplotlib.pyplot as plt  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
+from rapportkit.course import ensure_tools_on_path  # noqa: E402
+
+
+def _open(db_url: str) -> Gradebook:
+    """Open an existing gradebook; a wrong path must not silently create an empty one."""
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise FileNotFoundError(f"no gradebook at {db_url.removeprefix('sqlite:///')}: autograde first")
+    ensure_tools_on_path()
+    return Gradebook(db_url)
+
 
 def item_scores(db_url: str, assignment: str) -> dict[str, list[tuple[str, float | None, float]]]:
     """Scores per graded item: ``{item: [(student, score or None if ungraded, max_score), ...]}``."""
     items: dict[str, list[tuple[str, float | None, float]]] = {}
-    with Gradebook(db_url) as gb:
+    with _open(db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
             for nb in sub.notebooks:
                 for grade in nb.grades:

@@ -216,6 +216,7 @@ def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
     return "other", None
 
 
+_NEUTRAL = frozenset({"you", "your", "are", "is", "i", "am", "a", "the", "it", "to", "for"})
 _BEHAVIOUR_OF = {"reflection": "reflection", "input": "therapist_input", "other": "other"}
 
 
@@ -233,20 +234,30 @@ def question_type_anyway(labels: list[SentenceLabel]) -> str:
 
 
 def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -> str:
-    """'simple' or 'complex' for a reflection, from its stems and how much it adds to the client's words."""
+    """'simple' or 'complex': points for adding meaning or feeling, against points for recapping facts."""
+    from .flags import feelings_in
     from .text import normalise
 
     d = behaviour_data()
-    text = " ".join(lab.sentence.text for lab in labels if lab.kind == "reflection")
+    text = " ".join(strip_markers(lab.sentence.text)[0] for lab in labels if lab.kind == "reflection")
     if not text:
-        text = " ".join(lab.sentence.text for lab in labels)
-    if "complex_markers" in d and d["complex_markers"].search(text):
-        return "complex"
-    mine = content_words(text)
-    if client_statement:
-        theirs = content_words(normalise(client_statement).norm)
-        new = mine - theirs
-        if len(mine) >= 4 and len(new) / max(len(mine), 1) >= 0.6:
-            return "complex"
-        return "simple"
-    return "complex" if len(mine) >= 7 else "simple"
+        text = " ".join(strip_markers(lab.sentence.text)[0] for lab in labels)
+    n_words = len(words(text))
+    client = normalise(client_statement) if client_statement else None
+    said = set(words(client.norm)) if client else set()
+    added_meaning = 0
+    for m in d["complex_markers"].finditer(text):
+        own = [w for w in words(m.group(0)) if w not in _NEUTRAL]
+        if not (own and said and all(w in said for w in own)):
+            added_meaning += 1  # a marker the client did not use themselves
+    score = added_meaning - len(d["simple_markers"].findall(text))
+    score += 1 if n_words >= 18 else (-1 if n_words <= 7 else 0)
+    if client is not None:
+        theirs = content_words(client.norm)
+        mine = content_words(text)
+        if len(theirs) >= 4 and mine:
+            novelty = len(mine - theirs) / len(mine)
+            score += 1 if novelty >= 0.75 else (-1 if novelty <= 0.4 else 0)
+        added = set(feelings_in(normalise(text))) - set(feelings_in(client))
+        score += 1 if added else 0
+    return "complex" if score >= 1 else "simple"

@@ -1,0 +1,96 @@
+"""Unit tests of the nbgrader wrappers, the demo cohort builder and the class report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rapportkit import course, demo, report
+from rapportkit.cli import build_parser
+from tests.conftest import REPO
+
+
+def test_assignments_lists_solution_folders():
+    assert "01_trust" in course.assignments(REPO)
+
+
+def test_nbgrader_env_puts_the_venv_first_on_path():
+    import sys
+
+    env = course.nbgrader_env()
+    assert env["PATH"].split(":")[0] == str(Path(sys.executable).parent)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"cells": [ oops', "broken JSON at line 1, column 13"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff", "binary data at byte"),
+        (b'{"nbformat": 4, "nbformat_minor": 5}', "not a valid notebook"),
+        (b"[1, 2]", "not a valid notebook"),
+    ],
+)
+def test_check_notebook_file_says_what_is_wrong(tmp_path: Path, content: bytes, expected: str):
+    path = tmp_path / "01_trust.ipynb"
+    path.write_bytes(content)
+    problem = course.check_notebook_file(path)
+    assert problem is not None and problem.startswith("01_trust.ipynb: ") and expected in problem
+
+
+def test_check_notebook_file_accepts_a_release_and_reports_a_missing_file(tmp_path: Path):
+    assert course.check_notebook_file(REPO / "exercises" / "01_trust" / "01_trust.ipynb") is None
+    assert "cannot be read" in course.check_notebook_file(tmp_path / "gone.ipynb")
+
+
+def test_step_result_reason_picks_the_last_exception():
+    log = "[X | INFO] start\nTraceback...\n    ValueError: first\nnbformat.reader.NotJSONError: the real one\n"
+    assert course.StepResult(("autograde",), 1, log).reason() == "nbformat.reader.NotJSONError: the real one"
+    assert course.StepResult(("x",), 3, "[A | ERROR] it broke").reason() == "it broke"
+    assert course.StepResult(("x",), 3, "").reason() == "exit code 3"
+
+
+def test_fill_replaces_answer_cells_only():
+    release = REPO / "exercises" / "01_trust" / "01_trust.ipynb"
+    nb = demo.fill(release, {"q1_answer": 'answer_q1 = "b"'})
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells}
+    assert cells["q1_answer"].source == 'answer_q1 = "b"'
+    assert "NotImplementedError" in cells["q2_answer"].source
+    original = nbformat.read(release, as_version=4)
+    assert [c.source for c in original.cells if c.metadata["nbgrader"]["grade_id"] != "q1_answer"] == [
+        c.source for c in nb.cells if c.metadata["nbgrader"]["grade_id"] != "q1_answer"
+    ]
+
+
+def test_build_submissions_writes_one_file_per_student(tmp_path: Path):
+    from tests.conftest import copy_course
+
+    root = copy_course(tmp_path / "c")
+    cohort = REPO / "tests" / "data" / "cohort" / "01_trust.yaml"
+    qualities = demo.build_submissions(cohort, root)
+    files = sorted(p.name for p in (root / "downloaded" / "01_trust" / "archive").iterdir())
+    assert files == sorted(f"{s}__01_trust.ipynb" for s in qualities)
+    assert course.check_notebook_file(root / "downloaded/01_trust/archive/demo_broken__01_trust.ipynb")
+    complete = nbformat.read(root / "downloaded/01_trust/archive/demo_complete__01_trust.ipynb", 4)
+    assert not any("BEGIN SOLUTION" in c.source for c in complete.cells)
+
+
+def test_report_needs_a_gradebook_and_graded_submissions(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with pytest.raises(FileNotFoundError, match="no gradebook at"):
+        report.plot_item_distribution(db, "01_trust", tmp_path / "x.png")
+    from nbgrader.api import Gradebook
+
+    course.ensure_tools_on_path()
+    with Gradebook(db) as gb:
+        gb.add_assignment("01_trust")
+    with pytest.raises(ValueError, match="no graded submissions"):
+        report.plot_item_distribution(db, "01_trust", tmp_path / "x.png")
+
+
+def test_cli_parser_knows_the_instructor_commands():
+    args = build_parser().parse_args(["course", "demo"])
+    assert args.func.__name__ == "cmd_demo"
+    args = build_parser().parse_args(["course", "generate", "01_trust"])
+    assert args.assignments == ["01_trust"]

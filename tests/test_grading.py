@@ -1,0 +1,134 @@
+"""Unit tests of the grading helpers that nbgrader test cells call."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapportkit import grading
+from rapportkit.grading import AnswerFormatError
+
+JOHN = ("Honestly I almost didn't come. Where I'm from, men sort out their own problems. "
+        "If my mates knew I was sitting here, I'd never hear the end of it.")
+
+
+@pytest.mark.parametrize("answer", ["a", "B", " c "])
+def test_check_choice_accepts_options(answer):
+    grading.check_choice(answer, "abcd")
+
+
+@pytest.mark.parametrize("answer", ["e", "", 1, None, ["a"]])
+def test_check_choice_rejects_with_a_clear_message(answer):
+    with pytest.raises(AnswerFormatError, match="answer_q1 should be one of 'a', 'b', 'c', 'd'"):
+        grading.check_choice(answer, "abcd", name="answer_q1")
+
+
+def test_check_choices():
+    grading.check_choices({"a", "c"}, "abcd")
+    with pytest.raises(AnswerFormatError, match="set of letters"):
+        grading.check_choices("ac", "abcd")
+    with pytest.raises(AnswerFormatError, match=r"contains \['z'\]"):
+        grading.check_choices({"a", "z"}, "abcd")
+
+
+def test_check_labels():
+    grading.check_labels({"a": "x", "b": "y"}, "ab", ["x", "y"])
+    with pytest.raises(AnswerFormatError, match="no label for 'b'"):
+        grading.check_labels({"a": "x"}, "ab", ["x", "y"])
+    with pytest.raises(AnswerFormatError, match=r"\['b'\] is 'z'"):
+        grading.check_labels({"a": "x", "b": "z"}, "ab", ["x", "y"])
+    with pytest.raises(AnswerFormatError, match="should be a dict"):
+        grading.check_labels(["x", "y"], "ab", ["x", "y"])
+
+
+def test_check_text():
+    grading.check_text("three whole words")
+    with pytest.raises(AnswerFormatError, match="too short"):
+        grading.check_text("hi")
+    with pytest.raises(AnswerFormatError, match="text between quotes"):
+        grading.check_text(42)
+
+
+def test_score_choice(capsys):
+    assert grading.score_choice("B", correct="b", points=2) == 2
+    assert grading.score_choice("a", correct="b", points=2) == 0
+    assert grading.score_choice(None, correct="b", points=2) == 0
+    assert "Correct." in capsys.readouterr().out
+
+
+def test_score_choices_gives_partial_credit_and_nothing_for_picking_all_or_none():
+    assert grading.score_choices({"a", "c"}, {"a", "c"}, "abcd", points=2) == 2
+    assert grading.score_choices({"a"}, {"a", "c"}, "abcd", points=2) == 1.5
+    assert grading.score_choices(set("abcd"), {"a", "c"}, "abcd", points=2) == 0
+    assert grading.score_choices(set(), {"a", "c"}, "abcd", points=2) == 0
+    assert grading.score_choices("ac", {"a", "c"}, "abcd", points=2) == 0
+
+
+def test_score_labels():
+    key = {"a": "x", "b": "y", "c": "x", "d": "y"}
+    assert grading.score_labels(dict(key), key, points=2) == 2
+    assert grading.score_labels({"a": "x", "b": "x", "c": "x", "d": "x"}, key, points=2) == 1
+    assert grading.score_labels("nope", key, points=2) == 0
+
+
+def test_reflection_rubric_rewards_a_complex_reflection_fully(capsys):
+    reply = "It sounds like coming here took real courage, and part of you worries your mates would see weakness."
+    assert grading.score_reply(reply, "reflection", 3, client_statement=JOHN) == 3
+    out = capsys.readouterr().out
+    assert "reflection" in out and "[x]" in out
+
+
+def test_reflection_rubric_gives_partial_credit_to_a_question():
+    score = grading.score_reply("Do you think your friends would really care that much?", "reflection", 3,
+                                client_statement=JOHN)
+    assert 0 < score < 3
+
+
+def test_judging_reply_loses_the_non_judging_points():
+    judging = grading.score_reply("You should have walked away. Why didn't you think first?", "non_judging", 2)
+    kind = grading.score_reply("That sounds like it shook you. What was going on for you then?", "non_judging", 2)
+    assert judging < 1 <= kind == 2
+
+
+def test_open_question_rubric():
+    assert grading.score_reply("What brings you here today?", "open_question", 1) == 1
+    assert grading.score_reply("Are you feeling anxious today?", "open_question", 1) < 1
+
+
+def test_empathic_and_plain_language_rubrics():
+    assert grading.score_reply("Oh poor you, I feel so sorry for you.", "empathic", 2) < 1
+    assert grading.score_reply("It sounds like this loss has left you feeling very alone.", "empathic", 2) == 2
+    assert grading.score_reply("Your cognitive distortions maintain your depressive symptoms.", "plain_language",
+                               2) < 1
+
+
+def test_too_short_reply_scores_zero_with_a_reason():
+    verdict = grading.assess_reply("ok", "reflection")
+    assert verdict.fraction == 0 and "too short" in verdict.report()
+
+
+def test_unknown_rubric_is_named():
+    with pytest.raises(KeyError, match="unknown rubric 'nope'"):
+        grading.assess_reply("What brings you here?", "nope")
+
+
+def test_mentions_matches_whole_words_only():
+    assert grading.mentions("It stays between us.", "confidentiality") == ("between us",)
+    assert grading.mentions("I harmonised the notes", "confidentiality_limits") == ()
+
+
+def test_score_explanation_partial_and_full():
+    full = ("What you tell me stays between us. The one limit: if you or someone else were at risk of harm, "
+            "I would need to act to keep you safe.")
+    assert grading.score_explanation(full, ["confidentiality", "confidentiality_limits"], 3) == 3
+    half = "Everything you say in here is private and I won't tell anyone."
+    assert grading.score_explanation(half, ["confidentiality", "confidentiality_limits"], 3) == pytest.approx(1.8)
+    assert grading.score_explanation("private", ["confidentiality"], 3) == 0
+    with pytest.raises(KeyError, match="unknown concept"):
+        grading.score_explanation(full, ["nonsense"], 3)
+
+
+def test_scores_never_write_to_stderr(capsys):
+    # nbgrader scores a test cell 0 if it writes anything to stderr.
+    grading.score_reply("What has this week been like for you?", "open_question", 1)
+    grading.score_explanation("It is private between us unless someone is at risk of harm.", ["confidentiality"], 1)
+    assert capsys.readouterr().err == ""
