@@ -9,21 +9,27 @@ export PATH := $(BIN):$(PATH)
 # Keep Jupyter's per-user state out of the way of tests and of other projects.
 export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8888
+# Nothing reaches the network at run time: no update checks, no news feed, no extension manager queries.
+LAB_FLAGS := --no-browser --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None \
+	--LabApp.extension_manager=readonly --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install lab test lint grade-demo generate coverage clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml deploy/lab-overrides.json
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp deploy/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 ## Serve the course in JupyterLab (prints the URL).
 lab: install
-	$(BIN)/jupyter lab --no-browser --port=$(PORT) --ServerApp.root_dir=$(CURDIR)
+	$(BIN)/jupyter lab --port=$(PORT) $(LAB_FLAGS)
 
 ## Run every test.
 test: install

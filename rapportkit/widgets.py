@@ -44,9 +44,7 @@ class RolePlayWidget(widgets.VBox):
     ``.summary_html``. The engine is ``.session`` (a ``RolePlay``).
     """
 
-    def __init__(
-        self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, **kwargs: Any
-    ):
+    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, **kwargs: Any):
         self.session = RolePlay(scenario, transcript_path=transcript_path)
         sc = self.session.scenario
         name = self.session.client_name
@@ -279,13 +277,11 @@ def summary_html(summary: SessionSummary, session: RolePlay | None = None) -> st
         ("Final rapport", f"{s.final_rapport}/100"),
     ]
     table = "".join(
-        f"<tr><th scope='row' style='text-align:left; padding-right:1em'>{_esc(k)}</th>"
-        f"<td>{_esc(v)}</td></tr>"
+        f"<tr><th scope='row' style='text-align:left; padding-right:1em'>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
         for k, v in rows
     )
     intake = "".join(
-        f"<li>{'asked' if i in s.intake_asked else 'not asked'}: {_esc(INTAKE_LABELS[i])}</li>"
-        for i in INTAKE_IDS
+        f"<li>{'asked' if i in s.intake_asked else 'not asked'}: {_esc(INTAKE_LABELS[i])}</li>" for i in INTAKE_IDS
     )
     ending = ""
     if session is not None and session.ending:
@@ -302,8 +298,6 @@ def summary_html(summary: SessionSummary, session: RolePlay | None = None) -> st
     )
 
 
-def roleplay(
-    scenario: Scenario | str | Path = "john", transcript_path: str | Path | None = None
-) -> RolePlayWidget:
+def roleplay(scenario: Scenario | str | Path = "john", transcript_path: str | Path | None = None) -> RolePlayWidget:
     """Build a role-play widget for a shipped scenario name (e.g. ``"john"``) or a scenario path."""
     return RolePlayWidget(scenario, transcript_path=transcript_path)

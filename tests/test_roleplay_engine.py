@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapportkit.roleplay import RolePlay, base_change, is_silence, parse_scenario, replay
+from rapportkit.roleplay import RolePlay, base_change, is_silence, parse_scenario, replay, scenario_names
 from rapportkit.roleplay.engine import BASE_BEHAVIOUR, BASE_FLAGS
 from rapportkit.skills import analyse
 
@@ -178,3 +178,43 @@ def test_john_good_and_poor_paths_end_differently() -> None:
 def test_respond_type_error(toy) -> None:
     with pytest.raises(TypeError):
         RolePlay(toy).respond(3)  # type: ignore[arg-type]
+
+
+def _auto_play(name: str, best: bool) -> RolePlay:
+    """Pick the highest (or lowest) rapport option; type a clear-cut open question (or a judging line)."""
+    rp = RolePlay(name)
+    while not rp.finished:
+        turn = rp.current_turn
+        if "choices" in turn:
+            options = sorted(turn["choices"], key=lambda o: o["rapport"], reverse=best)
+            rp.respond(options[0]["id"])
+        else:
+            rp.respond("What would you like to be different?" if best else JUDGING)
+    return rp
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_client_has_a_good_and_a_poor_path(name: str) -> None:
+    good, poor = _auto_play(name, best=True), _auto_play(name, best=False)
+    assert good.ending["outcome"] == "good" and poor.ending["outcome"] == "poor"
+    assert good.ending_id != poor.ending_id
+    assert good.rapport > poor.rapport
+    assert any(r.withdrawn for r in poor.history)  # the client withdraws when rapport falls
+
+
+def test_leo_risk_path_asking_directly_leads_to_safety() -> None:
+    rp = replay("leo", ["slow", "...", "wait", "...", "..."])
+    assert rp.current_turn_id == "risk" and "better off without me" in rp.last_client_line
+    r = rp.respond("Leo, are you having thoughts of ending your life?")
+    assert r.rule == "mentions[0]" and rp.current_turn_id == "safety"
+    rp.respond("stay")
+    rp.respond("I will stay with you, and I would like my supervisor to join us.")
+    assert rp.respond("protocol").ending["id"] == "safety_plan"
+    missed = replay("leo", ["slow", "...", "wait", "...", "...", "...", "positive"])
+    assert missed.ending_id == "risk_missed"
+
+
+def test_sam_intake_name_is_avoided() -> None:
+    rp = replay("sam", ["neutral"])
+    r = rp.respond("Thanks for coming, Samantha.")
+    assert r.analysis.has("wrong_name") and r.rule == "wrong_name" and r.rapport_change < 0

@@ -93,9 +93,7 @@ class RolePlay:
     existing transcript there is resumed (so re-running a notebook, as nbgrader does, never wipes it).
     """
 
-    def __init__(
-        self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, resume: bool = True
-    ):
+    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, resume: bool = True):
         self.scenario: Scenario = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
         self.transcript_path = Path(transcript_path) if transcript_path is not None else None
         self.resume_problem: str | None = None
@@ -339,6 +337,9 @@ class RolePlay:
             revealed = self._unlock()
             if revealed:
                 reply = f"{reply} {' '.join(revealed)}"
+        says = self.scenario.turns.get(target, {}).get("says")
+        if says:  # the next turn opens with a new line from the client (a question, a silence...)
+            reply = f"{reply} {says}"
         ending = None
         if target in self.scenario.endings:
             self.ending_id = target
@@ -422,9 +423,7 @@ def base_change(analysis: Any) -> int:
     """The rapport change earned by the analysis alone (before the turn's own change)."""
     change = 0
     if analysis.behaviour == "reflection":
-        change += BASE_BEHAVIOUR[
-            "complex_reflection" if analysis.reflection_type == "complex" else "simple_reflection"
-        ]
+        change += BASE_BEHAVIOUR["complex_reflection" if analysis.reflection_type == "complex" else "simple_reflection"]
     elif analysis.behaviour == "question" and analysis.question_type in ("open", "closed"):
         change += BASE_BEHAVIOUR[f"{analysis.question_type}_question"]
     for flag in analysis.flags:

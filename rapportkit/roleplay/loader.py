@@ -141,9 +141,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         path = SCENARIO_DIR / f"{text_name}.yaml"
         if not path.exists():
             known = ", ".join(scenario_names()) or "none"
-            raise ScenarioError(
-                f"no shipped scenario called {text_name!r}; expected one of: {known}, or a path"
-            )
+            raise ScenarioError(f"no shipped scenario called {text_name!r}; expected one of: {known}, or a path")
     if not path.exists():
         raise ScenarioError([Problem(str(path), None, "", "file not found; expected a path to a .yaml file")])
     return parse_scenario(path.read_text(encoding="utf-8"), str(path), path)
@@ -156,9 +154,7 @@ def load_scenarios(folder: str | Path) -> dict[str, Scenario]:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ScenarioError(
-            [Problem(str(folder), None, "", "not a folder; expected a folder of .yaml files")]
-        )
+        raise ScenarioError([Problem(str(folder), None, "", "not a folder; expected a folder of .yaml files")])
     found: dict[str, Scenario] = {}
     problems: list[Problem] = []
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
@@ -190,9 +186,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", path: Path | None = 
     except yaml.YAMLError as err:
         raise ScenarioError([_syntax_problem(err, filename)]) from None
     if node is None:
-        raise ScenarioError(
-            [Problem(filename, 1, "", "the file is empty; expected a scenario (see docs/roleplay.md)")]
-        )
+        raise ScenarioError([Problem(filename, 1, "", "the file is empty; expected a scenario (see docs/roleplay.md)")])
     lines: dict[PathKey, int] = {}
     problems: list[Problem] = []
     _map_lines(node, (), lines, problems, filename)
@@ -200,9 +194,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", path: Path | None = 
         raise ScenarioError(problems)
     data = yaml.load(text, Loader=yaml.SafeLoader)  # safe: SafeLoader builds only plain data
     if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem(filename, 1, "", "expected a mapping of fields (id:, title:, client:, ...)")]
-        )
+        raise ScenarioError([Problem(filename, 1, "", "expected a mapping of fields (id:, title:, client:, ...)")])
 
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
@@ -319,9 +311,7 @@ def _what(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _describe(
-    err: jsonschema.ValidationError, data: Any, lines: Mapping[PathKey, int], filename: str
-) -> list[Problem]:
+def _describe(err: jsonschema.ValidationError, data: Any, lines: Mapping[PathKey, int], filename: str) -> list[Problem]:
     path: PathKey = tuple(err.absolute_path)
     desc = err.schema.get("description") if isinstance(err.schema, dict) else None
     v = err.validator
@@ -353,11 +343,7 @@ def _describe(
     if v == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         want = desc or " or ".join(_TYPE_WORDS.get(t, t) for t in types)
-        return [
-            Problem(
-                filename, _line_for(path, lines), _field(path), f"expected {want}, got {_what(err.instance)}"
-            )
-        ]
+        return [Problem(filename, _line_for(path, lines), _field(path), f"expected {want}, got {_what(err.instance)}")]
     if v in ("minimum", "maximum"):
         return [
             Problem(
@@ -387,9 +373,7 @@ def _describe(
             )
         ]
     if v == "minLength":
-        return [
-            Problem(filename, _line_for(path, lines), _field(path), "must not be empty; expected some text")
-        ]
+        return [Problem(filename, _line_for(path, lines), _field(path), "must not be empty; expected some text")]
     if v in ("minItems", "minProperties"):
         return [
             Problem(

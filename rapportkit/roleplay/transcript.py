@@ -109,13 +109,10 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
     data = load_transcript(path)
     problems: list[str] = []
     if data["scenario"] != sc.id:
-        raise TranscriptError(
-            f"The transcript {path} is for the role-play {data['scenario']!r}, not {sc.id!r}."
-        )
+        raise TranscriptError(f"The transcript {path} is for the role-play {data['scenario']!r}, not {sc.id!r}.")
     if data.get("scenario_hash") != sc.content_hash:
         problems.append(
-            "the scenario file has changed since this transcript was written; "
-            "the replay uses the current version"
+            "the scenario file has changed since this transcript was written; the replay uses the current version"
         )
     turns = data["turns"]
     rp = RolePlay(sc)
@@ -126,9 +123,7 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
             if rp.finished:
                 raise ValueError("the session had already ended")
             if item.get("turn") not in (None, rp.current_turn_id):
-                raise ValueError(
-                    f"recorded as turn {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}"
-                )
+                raise ValueError(f"recorded as turn {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}")
             rp.respond(item["input"])
         except (ValueError, RuntimeError, TypeError) as err:
             problems.append(f"turn {i + 1} cannot be replayed ({err}); only the first {i} turns count")

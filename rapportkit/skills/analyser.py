@@ -26,7 +26,7 @@ def analyse(utterance: str, client_statement: str | None = None, client: ClientP
         + question_flags(t, labels)
         + disclosure_flags(t, labels)
         + feeling_flags(t, client_statement)
-        + client_flags(t, client)
+        + client_flags(t, client, client_statement)
     )
     return Analysis(
         utterance=utterance,

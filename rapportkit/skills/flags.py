@@ -26,7 +26,7 @@ _OTHER_PEOPLE = compile_any(
     r"manager|colleague|colleagues|son|daughter|kids|children|child|baby|doctor|gp|teacher|ex|grandma|grandad|"
     r"grandmother|grandfather|nan|gran|aunt|uncle|cousin|neighbour|neighbor|flatmate|roommate|housemate|"
     r"therapist|counsellor|counselor|nurse|family|parents|stepdad|stepmum|fiance|fiancee|supervisor|someone|"
-    r"people|they|he|she|(a|the|this|that) (man|woman|guy|girl|lady|person)"
+    r"people|(a|the|this|that) (man|woman|guy|girl|lady|person)"
 )
 
 
@@ -61,6 +61,13 @@ def pattern_flags(t: Text) -> list[Flag]:
     return out
 
 
+_SECOND_QUESTION = re.compile(
+    r" (?:and|or|, and|, or|and also|also|, also) (?=(?:(?:what|how|why|where|when|who)(?: [a-z]+)? (?:do|does|did|is|"
+    r"are|was|were|have|has|had|can|could|would|will|should)|(?:do|did|are|have|is|was|were|can|could|would|will)"
+    r" (?:you|it|there|they|he|she))\b)"
+)
+
+
 def question_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
     """Stacked questions and accusing "why" questions."""
     out = []
@@ -68,11 +75,7 @@ def question_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
     parts = []
     for lab in questions:
         s = lab.sentence
-        inner = re.split(
-            r" (?:,|and|or|,? and|,? or|also) (?=(?:what|how|why|where|when|who|do you|did you|are you|have you|"
-            r"is it|is there|was it|were you|can you|could you|would you|will you)\b)",
-            s.text,
-        )
+        inner = _SECOND_QUESTION.split(s.text)
         pos = s.start
         for piece in inner:
             i = t.norm.find(piece, pos)
@@ -156,7 +159,33 @@ def _pronoun_words(pronouns: str) -> set[str]:
     return allowed
 
 
-def client_flags(t: Text, client: ClientProfile | None) -> list[Flag]:
+def _wrong_pronouns(
+    t: Text, client: ClientProfile, wrong_forms: list[str], client_statement: str | None
+) -> list[str]:
+    """Pronouns of the wrong set that refer to the client.
+
+    A pronoun counts when it follows the client's name used as a subject ("Sam says he...", not
+    the greeting "Sam, ...") or "my client", or when nobody else is mentioned in the reply or the
+    client's statement, so the pronoun can only mean the client.
+    """
+    regex = compile_any(wrong_forms)
+    hits = list(regex.finditer(t.norm))
+    if not hits:
+        return []
+    names = [client.name, *client.avoid_names]
+    subject = compile_any([rf"{re.escape(n.strip().lower())}(?! ,)" for n in names if n.strip()] + [
+        r"(my|the|this|our) (client|patient)"
+    ])
+    anchors = [m.end() for m in subject.finditer(t.norm)]
+    if anchors:
+        return [t.source(m.start(), m.end()) for m in hits if any(a < m.start() for a in anchors)]
+    before = normalise(client_statement).norm if client_statement else ""
+    if _OTHER_PEOPLE.search(t.norm) or _OTHER_PEOPLE.search(before):
+        return []
+    return [t.source(m.start(), m.end()) for m in hits]
+
+
+def client_flags(t: Text, client: ClientProfile | None, client_statement: str | None = None) -> list[Flag]:
     """Name and pronoun flags for a known client."""
     if client is None:
         return []
@@ -176,14 +205,9 @@ def client_flags(t: Text, client: ClientProfile | None) -> list[Flag]:
             names_said = True
             out.append(_flag("wrong_name", found, name=client.name))
     allowed = _pronoun_words(client.pronouns)
-    wrong_forms = {w for key in ("he", "she") for w in _PRONOUN_SETS[key]} - allowed
-    if "they" not in allowed and not (allowed & {"he", "she"}):
-        wrong_forms |= set()
+    wrong_forms = sorted({w for key in ("he", "she") for w in _PRONOUN_SETS[key]} - allowed)
     if wrong_forms:
-        regex = compile_any(sorted(wrong_forms))
-        found = _matches(regex, t)
-        refers_to_client = names_said or re.search(r"\b(the|my|our|this) (client|patient)\b", t.norm)
-        others = [m for m in _OTHER_PEOPLE.finditer(t.norm) if m.group(0) not in wrong_forms]
-        if found and (refers_to_client or not others):
+        found = _wrong_pronouns(t, client, wrong_forms, client_statement)
+        if found:
             out.append(_flag("wrong_pronoun", found, pronouns=client.pronouns))
     return out
