@@ -45,7 +45,8 @@ def load_cohort(path: Path) -> dict:
 def build_submissions(cohort_file: Path, course_dir: Path = REPO_ROOT) -> dict[str, str]:
     """Write each student's notebook into ``downloaded/<assignment>/archive/`` as an LMS would.
 
-    Returns ``{student_id: quality}``.
+    Each student may also hand in role-play transcripts (``transcripts: {file: {scenario, turns}}``),
+    played here with the real engine. Returns ``{student_id: quality}``.
     """
     cohort = load_cohort(cohort_file)
     assignment, notebook = cohort["assignment"], cohort["notebook"]
@@ -69,4 +70,16 @@ def build_submissions(cohort_file: Path, course_dir: Path = REPO_ROOT) -> dict[s
                 if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "markdown":
                     cell.source = spec["reflection"]
         nbformat.write(nb, target)
+        for name, played in (spec.get("transcripts") or {}).items():
+            write_transcript(played["scenario"], played["turns"], archive / f"{student}__{name}")
     return qualities
+
+
+def write_transcript(scenario: str, turns: list[str], path: Path) -> Path:
+    """Play a role-play with the real engine, as a student would, saving its transcript to ``path``."""
+    from rapportkit.roleplay import RolePlay
+
+    session = RolePlay(scenario, transcript_path=path, resume=False)
+    for turn in turns:
+        session.respond(turn)
+    return path

@@ -268,3 +268,45 @@ def score_explanation(text: object, needs: Sequence[str], points: float) -> floa
     fraction += 0.2 if ok else 0.0
     print(f"  [{'x' if ok else ' '}] plain, non-judging words")
     return _points(fraction, points)
+
+
+# --- graded role-plays: judged from the transcript's turns, never from its claims -----------------
+
+
+def score_roleplay(
+    transcript: str,
+    scenario: str,
+    points: float,
+    min_rapport: int = 60,
+    min_reflections: int = 2,
+    min_open_questions: int = 1,
+    intake: Sequence[str] = (),
+) -> float:
+    """Partial credit for a role-play, from its saved transcript replayed in a fresh engine.
+
+    Criteria share the points equally: rapport reached, reflections used, open questions asked, and each
+    intake question in ``intake`` asked. A missing transcript scores 0 with a message; a transcript
+    whose claims differ from what its turns earn is reported, and graded on the turns.
+    """
+    from rapportkit.roleplay import TranscriptError, verify_transcript
+
+    try:
+        session, problems = verify_transcript(transcript, scenario)
+    except (TranscriptError, OSError) as err:
+        print(f"No points: {err}")
+        return 0.0
+    for problem in problems:
+        print(f"Note: {problem}. The grade comes from replaying your turns.")
+    s = session.summary()
+    criteria = [
+        (f"rapport reached {min_rapport} (yours: {s.final_rapport})", s.final_rapport >= min_rapport),
+        (f"at least {min_reflections} reflections (yours: {s.reflections})", s.reflections >= min_reflections),
+        (f"at least {min_open_questions} open questions (yours: {s.open_questions})",
+         s.open_questions >= min_open_questions),
+    ]
+    criteria += [(f"asked the intake question '{q}'", q in s.intake_asked) for q in intake]
+    met = 0
+    for text, ok in criteria:
+        met += ok
+        print(f"  [{'x' if ok else ' '}] {text}")
+    return _points(met / len(criteria), points)

@@ -218,3 +218,9 @@ def test_sam_intake_name_is_avoided() -> None:
     rp = replay("sam", ["neutral"])
     r = rp.respond("Thanks for coming, Samantha.")
     assert r.analysis.has("wrong_name") and r.rule == "wrong_name" and r.rapport_change < 0
+
+
+def test_turn_opens_with_the_clients_new_line() -> None:
+    rp = replay("nora", ["honest", OPEN_Q])
+    assert rp.current_turn_id == "asks_loss"
+    assert rp.last_client_line.endswith("Have you ever lost someone? Your mum, or your dad?")

@@ -12,10 +12,14 @@ from .text import Text, normalise
 
 _PATTERN_KINDS = ("jargon", "judging", "sympathy", "claims_understanding", "minimising", "premature_advice")
 _FEELING_CONTEXT = re.compile(
-    r"(feel|feels|feeling|felt|am|is|are|was|were|been|be|get|getting|got|seem|seems|sound|sounds|so|really|very|"
-    r"pretty|quite|bit|little|too|just|all|more|less|kind of|sort of|totally|completely|incredibly|and|not|,)"
-    r" (a )?$"
+    r"\b(feel|feels|feeling|felt|am|are|was|were|been|being|getting|seem|seems|sound|sounds|so|really|very|"
+    r"pretty|quite|bit|little|too|more|less|kind of|sort of|totally|completely|incredibly|and|or)( a)? $"
 )
+_NOT_ABOUT_CLIENT = re.compile(
+    r"(?:^|[.?!] )(?:(?:ok|so|and|but|well|yeah|oh|no) ,? )*i (?!(can )?(hear|sense|get the sense|wonder|imagine|guess|"
+    r"notice|see|am hearing|am wondering|am noticing))(?:(?!\byou)[^.?!])*$"
+)
+_NEGATED = re.compile(r"\byou are not( being)? $")
 _PRONOUN_SETS = {
     "he": ("he", "him", "his", "himself"),
     "she": ("she", "her", "hers", "herself"),
@@ -112,8 +116,23 @@ def disclosure_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
     return [_flag("self_disclosure", [w for _, w in found], good=turns_back)]
 
 
-def feelings_in(t: Text) -> dict[str, list[tuple[int, int]]]:
-    """Feeling families named in a normalised text, with the spans that name them."""
+def feelings_in(t: Text, about_client: bool = False) -> dict[str, list[tuple[int, int]]]:
+    """Feeling families named in a normalised text, with the spans that name them.
+
+    With ``about_client``, feelings the therapist claims for themselves ("I was depressed") and
+    negated ones ("don't worry", "you're not stupid") do not count.
+    """
+    if about_client:
+        found = feelings_in(t)
+        kept = {}
+        for family, spans in found.items():
+            ok = [
+                (a, b) for a, b in spans
+                if not _NOT_ABOUT_CLIENT.search(t.norm[:a]) and not _NEGATED.search(t.norm[:a])
+            ]
+            if ok:
+                kept[family] = ok
+        return kept
     out: dict[str, list[tuple[int, int]]] = {}
     for family, (strong, weak) in feelings_data()["families"].items():
         spans = []
@@ -136,7 +155,7 @@ def feeling_flags(t: Text, client_statement: str | None) -> list[Flag]:
     theirs = feelings_in(client)
     if not theirs:
         return []
-    mine = feelings_in(t)
+    mine = feelings_in(t, about_client=True)
     shared = [fam for fam in mine if fam in theirs]
     if shared:
         words = [t.source(a, b) for fam in shared for a, b in mine[fam]]
@@ -173,9 +192,11 @@ def _wrong_pronouns(
     if not hits:
         return []
     names = [client.name, *client.avoid_names]
-    subject = compile_any([rf"{re.escape(n.strip().lower())}(?! ,)" for n in names if n.strip()] + [
-        r"(my|the|this|our) (client|patient)"
-    ])
+    alternatives = "|".join(re.escape(n.strip().lower()) for n in names if n.strip())
+    subject = re.compile(
+        rf"(?:^|[.?!,] |\b(?:when|if|because|that|and|but|so|since|as) )(?:{alternatives})(?! ,)(?![\w-])"
+        r"|\b(my|the|this|our) (client|patient)\b"
+    )
     anchors = [m.end() for m in subject.finditer(t.norm)]
     if anchors:
         return [t.source(m.start(), m.end()) for m in hits if any(a < m.start() for a in anchors)]
