@@ -18,7 +18,8 @@ def analyse(utterance: str, client_statement: str | None = None, client: ClientP
     if not isinstance(utterance, str):
         raise TypeError(f"utterance must be a str, not {type(utterance).__name__}")
     t = normalise(utterance)
-    labels = label_sentences(t, client_statement)
+    names = (client.name, *client.avoid_names) if client else ()
+    labels = label_sentences(t, client_statement, names)
     behaviour, qtype = combine(labels)
     rtype = reflection_type(labels, client_statement) if behaviour == "reflection" else None
     flags = (

@@ -20,7 +20,7 @@ _PRONOUN_SUBJECT = re.compile(
     r" (you|we|they|he|she|it|that|this|there|i|anyone|anything|someone|something)\b"
 )
 _WH_AUX = re.compile(
-    r"^(what|how|why|where|when|who|which)( [a-z]+)?"
+    r"^(what|how|why|where|when|who|which)( (?!you|i|we|they|he|she|it)[a-z]+)?"
     r" (do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|might|may|am)\b"
 )
 _CHOICE = re.compile(r"\b(or|or not|or no)\b")
@@ -108,10 +108,14 @@ _EMBEDDED_AUX = re.compile(
 )
 
 
-def _has_jargon(body: str) -> bool:
+def _flag_regex(kind: str) -> re.Pattern[str]:
     from .lexicon import flags_data
 
-    return flags_data()["jargon"]["regex"].search(body) is not None
+    return flags_data()[kind]["regex"]
+
+
+def _has_jargon(body: str) -> bool:
+    return _flag_regex("jargon").search(body) is not None
 
 
 def _embedded_question(body: str) -> str | None:
@@ -128,7 +132,9 @@ def _embedded_question(body: str) -> str | None:
     return None
 
 
-def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
+def classify_sentence(
+    s: Sentence, client_words: set[str], about_client: re.Pattern[str] | None = None
+) -> SentenceLabel:
     """Label one sentence of a therapist utterance."""
     d = behaviour_data()
     body, had_so = strip_markers(s.text)
@@ -139,6 +145,8 @@ def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
         if tag and tag.start() > 0:
             core = body[: tag.start()].strip(" ,")
             if _question_type(core) is None:
+                if d["other_markers"].search(core) or _flag_regex("judging").search(core):
+                    return SentenceLabel(s, "other")
                 return SentenceLabel(s, "reflection")
             body = core
         elif tag:
@@ -169,7 +177,13 @@ def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
         return SentenceLabel(s, "other")
     if d["first_person_clause"].search(body) and not d["reflection_stem"].match(body):
         return SentenceLabel(s, "input")
-    if d["input_general"].match(body) or d["input_markers"].search(body) or _has_jargon(body):
+    if _flag_regex("self_disclosure").search(body) and not _SECOND_PERSON.search(body):
+        return SentenceLabel(s, "other")
+    if about_client and about_client.match(body) and not _SECOND_PERSON.search(body):
+        return SentenceLabel(s, "input")  # talking about the client, not to them
+    if d["input_markers"].search(body) or _has_jargon(body) or _flag_regex("premature_advice").search(body):
+        return SentenceLabel(s, "input")
+    if d["input_general"].match(body) and not _SECOND_PERSON.search(body):
         return SentenceLabel(s, "input")
     if had_so or d["reflection_stem"].match(body):
         return SentenceLabel(s, "reflection")
@@ -185,12 +199,21 @@ def classify_sentence(s: Sentence, client_words: set[str]) -> SentenceLabel:
 _PRIORITY = {"question": 0, "reflection": 1, "input": 2, "other": 3, "ack": 4}
 
 
-def label_sentences(t: Text, client_statement: str | None) -> list[SentenceLabel]:
-    """Label every sentence of the normalised utterance."""
+def label_sentences(
+    t: Text, client_statement: str | None, client_names: tuple[str, ...] = ()
+) -> list[SentenceLabel]:
+    """Label every sentence of the normalised utterance.
+
+    ``client_names`` (the client's names) let a sentence about the client in the third person
+    ("Sam has panic attacks") count as information rather than a reflection.
+    """
     from .text import normalise
 
     client_words = content_words(normalise(client_statement).norm) if client_statement else set()
-    return [classify_sentence(s, client_words) for s in sentences(t)]
+    names = [re.escape(n.strip().lower()) for n in client_names if n.strip()]
+    subjects = names + ["he", "she", "(my|the|this|our) (client|patient)"]
+    about_client = re.compile(rf"^({'|'.join(subjects)})(?! ,)\b")
+    return [classify_sentence(s, client_words, about_client) for s in sentences(t)]
 
 
 def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
@@ -210,9 +233,9 @@ def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
     if not weight:
         return "other", None
     best = max(weight.values())
-    for lab in reversed(labels):
-        if weight.get(lab.kind) == best:
-            return _BEHAVIOUR_OF[lab.kind], None
+    for kind in ("input", "reflection", "other"):
+        if weight.get(kind) == best:
+            return _BEHAVIOUR_OF[kind], None
     return "other", None
 
 

@@ -20,6 +20,7 @@ _NOT_ABOUT_CLIENT = re.compile(
     r"notice|see|am hearing|am wondering|am noticing))(?:(?!\byou)[^.?!])*$"
 )
 _NEGATED = re.compile(r"\byou are not( being)? $")
+_THIRD_PERSON = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b")
 _PRONOUN_SETS = {
     "he": ("he", "him", "his", "himself"),
     "she": ("she", "her", "hers", "herself"),
@@ -201,7 +202,7 @@ def _wrong_pronouns(
     if anchors:
         return [t.source(m.start(), m.end()) for m in hits if any(a < m.start() for a in anchors)]
     before = normalise(client_statement).norm if client_statement else ""
-    if _OTHER_PEOPLE.search(t.norm) or _OTHER_PEOPLE.search(before):
+    if _OTHER_PEOPLE.search(t.norm) or _OTHER_PEOPLE.search(before) or _THIRD_PERSON.search(before):
         return []
     return [t.source(m.start(), m.end()) for m in hits]
 

@@ -83,21 +83,25 @@ class Text:
             end -= 1
         if start >= end:
             return ""
-        return self.original[self.starts[start] : self.ends[end - 1]]
+        return self.original[min(self.starts[start:end]) : max(self.ends[start:end])]
+
+
+_AUX = frozenset(
+    "do does did is are was were have has had can could would will should shall must might may am".split()
+)
+_SUBJECTS = frozenset({"you", "i", "we", "they", "he", "she", "it", "there", "that", "this"})
 
 
 def normalise(text: str) -> Text:
     """Tokenise and normalise ``text`` (see the module docstring)."""
-    pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    tokens: list[tuple[str, int, int]] = []
     for m in _TOKEN.finditer(_BRACKETS.sub(_blank, text)):
         tok = m.group(0)
         if tok.lower() in _FILLERS:
             continue
         if tok[0] in "?!.":
             tok = "?" if "?" in tok else ("!" if "!" in tok else ".")
-            if tok == "." and pieces and pieces[-1] in _ABBREVIATIONS:
+            if tok == "." and tokens and tokens[-1][0] in _ABBREVIATIONS:
                 continue
         elif not tok[0].isalnum():
             if tok in "-–—;:":
@@ -105,13 +109,29 @@ def normalise(text: str) -> Text:
             elif tok not in ",\"":
                 continue
         norm = _expand(tok) if tok[0].isalnum() else tok
+        for i, piece in enumerate(norm.split(" ")):
+            tokens.append((piece, m.start(), m.end()))
+    # "she's got" -> "she has got"
+    for i in range(len(tokens) - 1):
+        if tokens[i][0] == "is" and tokens[i + 1][0] in ("got", "been", "had", "gotten") and tokens[i][1] != tokens[i][2]:
+            if i and tokens[i - 1][1] == tokens[i][1]:
+                tokens[i] = ("has", tokens[i][1], tokens[i][2])
+    # "didn't you" -> "did you not", so that patterns see one word order
+    for i in range(len(tokens) - 2):
+        aux, neg, subj = tokens[i], tokens[i + 1], tokens[i + 2]
+        if aux[0] in _AUX and neg[0] == "not" and subj[0] in _SUBJECTS and neg[1] == aux[1]:
+            tokens[i + 1], tokens[i + 2] = subj, neg
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for piece, start, end in tokens:
         if pieces:
             pieces.append(" ")
-            starts.append(m.start())
-            ends.append(m.start())
-        pieces.append(norm)
-        starts.extend([m.start()] * len(norm))
-        ends.extend([m.end()] * len(norm))
+            starts.append(start)
+            ends.append(start)
+        pieces.append(piece)
+        starts.extend([start] * len(piece))
+        ends.extend([end] * len(piece))
     return Text(text, "".join(pieces), tuple(starts), tuple(ends))
 
 

@@ -1,0 +1,309 @@
+"""The skills analyser: API shape and every rule with positive and negative examples."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from rapportkit.skills import (
+    FLAG_KINDS,
+    Analysis,
+    ClientProfile,
+    Flag,
+    analyse,
+    coach_feedback,
+    intake_questions,
+)
+
+SAM = ClientProfile(name="Sam", pronouns="she/her", avoid_names=("Samantha",))
+KIT = ClientProfile(name="Kit", pronouns="they/them", avoid_names=("Katherine",))
+TOM = ClientProfile(name="Tom", pronouns="he/him")
+
+
+# --- API shape ---------------------------------------------------------------------------------
+
+
+def test_api_types_and_frozen():
+    a = analyse("So you're feeling let down?", client_statement="I feel really let down by my sister.", client=SAM)
+    assert isinstance(a, Analysis)
+    assert a.utterance == "So you're feeling let down?"
+    assert a.behaviour in ("question", "reflection", "therapist_input", "other")
+    assert isinstance(a.flags, tuple) and all(isinstance(f, Flag) for f in a.flags)
+    for obj in (a, a.flags[0], SAM):
+        assert dataclasses.is_dataclass(obj)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.__setattr__(dataclasses.fields(obj)[0].name, "x")
+    f = a.flags[0]
+    assert isinstance(f.words, tuple) and isinstance(f.explanation, str) and isinstance(f.good, bool)
+    assert ClientProfile("Jo").pronouns == "they/them" and ClientProfile("Jo").avoid_names == ()
+
+
+def test_subtypes_only_with_their_behaviour():
+    q = analyse("What brings you here today?")
+    assert (q.behaviour, q.question_type, q.reflection_type) == ("question", "open", None)
+    r = analyse("You've been sleeping badly.", client_statement="I've been sleeping badly.")
+    assert (r.behaviour, r.question_type, r.reflection_type) == ("reflection", None, "simple")
+    o = analyse("Mm-hmm.")
+    assert (o.behaviour, o.question_type, o.reflection_type) == ("other", None, None)
+
+
+def test_has_problems_strengths_and_skill_names():
+    a = analyse("Poor you. Why did you do that?")
+    assert a.has("sympathy") and a.has("why_question") and not a.has("jargon")
+    assert {f.kind for f in a.problems} >= {"sympathy", "why_question"}
+    assert all(not f.good for f in a.problems)
+    assert analyse("Can you tell me more about that?").skill == "open question"
+    assert analyse("Did you sleep last night?").skill == "closed question"
+    assert analyse("You should try yoga.").skill == "information or advice"
+    assert analyse("Hello, welcome.").skill == "affirmation, greeting or small talk"
+    assert analyse("You've been sleeping badly.", "I've been sleeping badly.").skill == "simple reflection"
+
+
+def test_flag_words_are_the_trainees_own_words():
+    a = analyse("Well, you shouldn't have said that to him.")
+    judging = next(f for f in a.flags if f.kind == "judging")
+    assert judging.words == ("you shouldn't",)
+
+
+def test_deterministic_and_rejects_non_text():
+    u = "It sounds like part of you wants to leave and part of you is scared."
+    assert analyse(u, "I want to go but I'm scared.") == analyse(u, "I want to go but I'm scared.")
+    with pytest.raises(TypeError):
+        analyse(None)  # type: ignore[arg-type]
+    assert analyse("").behaviour == "other"
+
+
+def test_import_is_light():
+    """Importing the package must not load the word lists or YAML (they load on first use)."""
+    code = "import sys, rapportkit.skills; print('yaml' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- behaviour and question type -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("utterance", "behaviour", "qtype"),
+    [
+        ("Can you tell me more about that?", "question", "open"),
+        ("What's wrong with you?", "question", "open"),
+        ("Tell me about the last argument.", "question", "open"),
+        ("How has your week been?", "question", "open"),
+        ("I'm wondering what that was like for you.", "question", "open"),
+        ("Okay. So, thinking about last week, how did it go?", "question", "open"),
+        ("Do you still love them?", "question", "closed"),
+        ("Is anyone in your family supportive?", "question", "closed"),
+        ("How many drinks is a few?", "question", "closed"),
+        ("Fine meaning good, or fine meaning you'd rather not get into it?", "question", "closed"),
+        ("Same time next week?", "question", "closed"),
+    ],
+)
+def test_questions(utterance, behaviour, qtype):
+    a = analyse(utterance)
+    assert (a.behaviour, a.question_type) == (behaviour, qtype)
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "So you're feeling let down?",
+        "You're not sure talking can help.",
+        "It sounds like the journey to work has become something you dread.",
+        "So the panic attacks hit on your commute, right?",
+        "Part of you wants out, and part of you is afraid.",
+    ],
+)
+def test_reflections_even_with_a_question_mark(utterance):
+    assert analyse(utterance).behaviour == "reflection"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "behaviour"),
+    [
+        ("Mm-hmm.", "other"),
+        ("Uh-huh, I see.", "other"),
+        ("Good morning, thanks for coming in.", "other"),
+        ("It took real courage to talk about this.", "other"),
+        ("That's a really good goal to work towards.", "other"),
+        ("I'm so sorry to hear that.", "other"),
+        ("You should try going for a walk every day.", "therapist_input"),
+        ("Alcohol can help you relax for an hour, but it tends to make sleep worse.", "therapist_input"),
+        ("Let's start by going over how these sessions work.", "therapist_input"),
+        ("Some people find it useful to keep a diary.", "therapist_input"),
+        ("Why don't you just tell your boss?", "therapist_input"),
+    ],
+)
+def test_other_and_input(utterance, behaviour):
+    assert analyse(utterance).behaviour == behaviour
+
+
+@pytest.mark.parametrize(
+    ("client", "utterance", "rtype"),
+    [
+        ("I've been off work for three weeks.", "Three weeks off.", "simple"),
+        ("I keep checking my emails at midnight.", "You check your emails late at night.", "simple"),
+        ("My mum died in March.", "It's been a few months since she died.", "simple"),
+        ("I keep checking my emails at midnight.", "So even at midnight, work doesn't let go of you.", "complex"),
+        (
+            "I want to leave but I'm scared of being alone.",
+            "Part of you wants out, and part of you is afraid of what being on your own would be like.",
+            "complex",
+        ),
+        ("I nearly didn't come today.", "It sounds like coming here took a lot, and it matters to you.", "complex"),
+    ],
+)
+def test_reflection_type(client, utterance, rtype):
+    a = analyse(utterance, client_statement=client)
+    assert (a.behaviour, a.reflection_type) == ("reflection", rtype)
+
+
+# --- flags: each with positive and negative examples ------------------------------------------------
+
+POSITIVE = [
+    ("jargon", "That sounds like rumination, a maladaptive coping strategy.", None),
+    ("jargon", "You may have an avoidant attachment style.", None),
+    ("judging", "You should have walked away.", None),
+    ("judging", "Why didn't you tell anyone?", None),
+    ("judging", "What's wrong with you?", None),
+    ("judging", "Is that healthy?", None),
+    ("sympathy", "Poor you.", None),
+    ("sympathy", "I feel so sorry for you.", None),
+    ("claims_understanding", "I understand.", None),
+    ("claims_understanding", "I know how you feel.", None),
+    ("minimising", "At least you still have your job.", None),
+    ("minimising", "Don't worry, it'll be fine.", None),
+    ("minimising", "I promise you'll feel better soon.", None),
+    ("premature_advice", "You need to set some boundaries.", None),
+    ("premature_advice", "Have you tried meditation?", None),
+    ("premature_advice", "What you should do is make a list.", None),
+    ("stacked_questions", "How old is he? What have you told him?", None),
+    ("stacked_questions", "What happened, and how did you feel?", None),
+    ("why_question", "Why did you do that?", None),
+    ("why_question", "Why are you here?", None),
+    ("self_disclosure", "I went through a divorce too.", None),
+    ("self_disclosure", "When I was at uni I felt the same. What's it like for you?", None),
+    ("feeling_reflected", "You sound really worried.", "I'm so anxious all the time."),
+    ("feeling_reflected", "There's a lot of shame in that.", "I just feel ashamed."),
+    ("feeling_missed", "What do you do for work?", "I'm so anxious all the time."),
+    ("feeling_missed", "Have you spoken to your GP?", "I'm exhausted."),
+]
+
+NEGATIVE = [
+    ("jargon", "Those thoughts that keep going round sound exhausting.", None),
+    ("judging", "Who told you that you should be coping better?", None),
+    ("judging", "You're being really hard on yourself.", None),
+    ("sympathy", "I'm sorry to hear that. What happened?", None),
+    ("claims_understanding", "Help me understand what that was like.", None),
+    ("claims_understanding", "I want to understand how this started.", None),
+    ("minimising", "This feels really heavy right now.", None),
+    ("premature_advice", "Would it help if I shared some ideas that have worked for others?", None),
+    ("premature_advice", "What have you tried so far?", None),
+    ("stacked_questions", "What happened?", None),
+    ("stacked_questions", "What are the tears about, do you think?", None),
+    ("stacked_questions", "If you could say something to her now, what would you say?", None),
+    ("why_question", "What made you decide to come?", None),
+    ("why_question", "Why do you think that is?", None),
+    ("self_disclosure", "I hear how hard this has been.", None),
+    ("self_disclosure", "I'd like to understand more about your family.", None),
+    ("feeling_reflected", "What do you do for work?", "I'm so anxious all the time."),
+    ("feeling_reflected", "You sound worried.", "My mum died in March."),
+    ("feeling_missed", "You're anxious a lot of the time.", "I'm so anxious all the time."),
+    ("feeling_missed", "How does that feel?", "I'm so angry with them."),
+    ("feeling_missed", "What happened?", "My mum died in March."),
+]
+
+
+@pytest.mark.parametrize(("kind", "utterance", "client"), POSITIVE)
+def test_flag_positive(kind, utterance, client):
+    a = analyse(utterance, client_statement=client)
+    assert a.has(kind), [f.kind for f in a.flags]
+    flag = next(f for f in a.flags if f.kind == kind)
+    assert flag.explanation and flag.alternative
+
+
+@pytest.mark.parametrize(("kind", "utterance", "client"), NEGATIVE)
+def test_flag_negative(kind, utterance, client):
+    assert not analyse(utterance, client_statement=client).has(kind)
+
+
+def test_self_disclosure_good_only_when_it_turns_back():
+    back = analyse("I lost my mum too. What has it been like for you since March?")
+    away = analyse("I lost my mum too. It does get easier.")
+    assert next(f for f in back.flags if f.kind == "self_disclosure").good is True
+    assert next(f for f in away.flags if f.kind == "self_disclosure").good is False
+
+
+def test_good_flags_are_good():
+    a = analyse("Sam, you sound really worried.", client_statement="I'm so anxious.", client=SAM)
+    assert {f.kind for f in a.flags if f.good} == {"name_used", "feeling_reflected"}
+
+
+@pytest.mark.parametrize(
+    ("utterance", "client", "kinds", "absent"),
+    [
+        ("Hi Sam, come in.", SAM, {"name_used"}, {"wrong_name"}),
+        ("Hello Samantha, nice to meet you.", SAM, {"wrong_name"}, {"name_used"}),
+        ("Sam says he feels weird in groups.", SAM, {"wrong_pronoun"}, set()),
+        ("Sam says she feels weird in groups.", SAM, set(), {"wrong_pronoun"}),
+        ("When Kit is anxious, what do you notice about her?", KIT, {"wrong_pronoun"}, set()),
+        ("When Kit is anxious, what do you notice about them?", KIT, set(), {"wrong_pronoun"}),
+        ("Did your mum say she was worried?", TOM, set(), {"wrong_pronoun"}),
+        ("Tom, what do you notice when she says that?", TOM, {"name_used"}, {"wrong_pronoun"}),
+        ("Tom says she feels fine.", TOM, {"name_used", "wrong_pronoun"}, set()),
+        ("How are you today?", TOM, set(), {"name_used", "wrong_name", "wrong_pronoun"}),
+    ],
+)
+def test_names_and_pronouns(utterance, client, kinds, absent):
+    found = {f.kind for f in analyse(utterance, client_statement="He never listens to me.", client=client).flags}
+    assert kinds <= found and not (absent & found), found
+
+
+def test_every_flag_kind_has_texts():
+    from rapportkit.skills.lexicon import flags_data
+
+    data = flags_data()
+    for kind in FLAG_KINDS:
+        assert kind in data, kind
+
+
+# --- feedback and intake -----------------------------------------------------------------------------
+
+
+def test_coach_feedback_names_skill_and_one_improvement():
+    text = coach_feedback(analyse("Have you tried yoga?", client_statement="I'm so anxious all the time."))
+    assert text.startswith("That was a closed question")
+    assert "Try instead:" in text and "<" not in text
+    assert 1 <= text.count(". ") + 1 <= 5
+
+
+def test_coach_feedback_praises():
+    a = analyse("Sam, it sounds like you've been really worried.", "I'm so anxious.", SAM)
+    text = coach_feedback(a)
+    assert text.startswith("That was a complex reflection")
+    assert "feeling" in text
+
+
+@pytest.mark.parametrize(
+    ("utterance", "expected"),
+    [
+        ("How are you feeling today?", ("how_are_you",)),
+        ("Did you find us all right? Awful weather out there.", ("small_talk",)),
+        ("What brings you here today?", ("why_here",)),
+        ("Why are you here?", ("why_here",)),
+        ("Have you been in therapy before?", ("previous_therapy",)),
+        ("How did it feel back then?", ("previous_therapy",)),
+        ("What didn't you like about it?", ("what_disliked",)),
+        ("What didn't help?", ("what_disliked",)),
+        ("How do you hope to see yourself at the end of our sessions?", ("hoped_outcome",)),
+        ("What would you like to be different?", ("hoped_outcome",)),
+        ("How are you today? What brings you in?", ("how_are_you", "why_here")),
+        ("You sound really worried.", ()),
+        ("What did you have for breakfast?", ()),
+    ],
+)
+def test_intake_questions(utterance, expected):
+    assert intake_questions(utterance) == expected
