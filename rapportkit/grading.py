@@ -171,6 +171,29 @@ RUBRICS: dict[str, tuple[Criterion, ...]] = {
         Criterion("still speaks with the client: a reflection or an open question", 0.25, _invites_or_reflects),
         Criterion("no other wording that costs rapport", 0.25, _no_problems),
     ),
+    "paraphrase": (
+        Criterion("gives back the client's meaning in your own words (a reflection)", 0.6,
+                  lambda a: a.behaviour == "reflection"),
+        Criterion("no wording that costs rapport", 0.4, _no_problems),
+    ),
+    "feeling_reflection": (
+        Criterion("a reflection, not a question or advice", 0.4, lambda a: a.behaviour == "reflection"),
+        Criterion("names the client's feeling (their word or a close one)", 0.3,
+                  lambda a: a.has("feeling_reflected") or a.reflection_type == "complex"),
+        Criterion("no wording that costs rapport", 0.3, _no_problems),
+    ),
+    "respectful": (
+        Criterion("uses the client's name and pronouns correctly", 0.4, _lacks("wrong_name", "wrong_pronoun")),
+        Criterion("no judging, condescending or jargon wording", 0.3, _lacks("judging", "jargon", "why_question")),
+        Criterion("reflects or invites the client's view", 0.3, _invites_or_reflects),
+    ),
+    "self_disclosure": (
+        Criterion("shares something brief about yourself", 0.3, lambda a: a.has("self_disclosure")),
+        Criterion("turns the focus back to the client", 0.4,
+                  lambda a: any(f.kind == "self_disclosure" and f.good for f in a.flags)),
+        Criterion("no other wording that costs rapport", 0.3,
+                  lambda a: not [f for f in a.problems if f.kind != "self_disclosure"]),
+    ),
     "non_judging": (
         Criterion("no judging or blaming words, no accusing 'why'", 0.5, _lacks("judging", "why_question")),
         Criterion("reflects or invites the client's view", 0.25, _invites_or_reflects),
@@ -196,21 +219,33 @@ def assess_reply(
     rubric: str,
     client_statement: str | None = None,
     client: ClientProfile | None = None,
+    needs: Sequence[str] = (),
 ) -> Verdict:
-    """Judge a written reply against one of :data:`RUBRICS` (the same call for practice and grade)."""
+    """Judge a written reply against one of :data:`RUBRICS` (the same call for practice and grade).
+
+    ``needs`` names ideas from :func:`concepts` the reply must also contain; they share 40% of the points.
+    """
     if rubric not in RUBRICS:
         raise KeyError(f"unknown rubric {rubric!r}; known: {', '.join(sorted(RUBRICS))}")
+    unknown = [n for n in needs if n not in concepts()]
+    if unknown:
+        raise KeyError(f"unknown concept(s) {unknown}; known: {', '.join(sorted(concepts()))}")
     try:
         check_text(reply)
     except AnswerFormatError as err:
         return Verdict(0.0, (f"No points yet: {err}",), None)
     analysis = analyse(reply, client_statement=client_statement, client=client)
     lines = [coach_feedback(analysis)]
+    scale = 0.6 if needs else 1.0
     fraction = 0.0
     for crit in RUBRICS[rubric]:
         ok = crit.met(analysis)
-        fraction += crit.weight if ok else 0.0
+        fraction += scale * crit.weight if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {crit.description}")
+    for need in needs:
+        ok = bool(mentions(reply, need))
+        fraction += 0.4 / len(needs) if ok else 0.0
+        lines.append(f"  [{'x' if ok else ' '}] {concepts()[need]['label']}")
     return Verdict(round(fraction, 4), tuple(lines), analysis)
 
 
@@ -220,9 +255,10 @@ def score_reply(
     points: float,
     client_statement: str | None = None,
     client: ClientProfile | None = None,
+    needs: Sequence[str] = (),
 ) -> float:
     """Print the verdict on a written reply and return its points (partial credit per criterion)."""
-    verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client)
+    verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client, needs=needs)
     print(verdict.report())
     return _points(verdict.fraction, points)
 
@@ -232,9 +268,20 @@ def score_reply(
 
 @cache
 def concepts() -> dict[str, dict]:
-    """The ideas written answers are checked for (``rapportkit/data/concepts.yaml``)."""
-    text = resources.files("rapportkit").joinpath("data/concepts.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    """The ideas written answers are checked for: every ``rapportkit/data/concepts/*.yaml``, merged."""
+    merged: dict[str, dict] = {}
+    folder = resources.files("rapportkit").joinpath("data/concepts")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        for key, value in data.items():
+            if key in merged:
+                raise ValueError(f"concepts/{entry.name}: {key!r} is already defined in another concepts file")
+            if not isinstance(value, dict) or not value.get("label") or not value.get("phrases"):
+                raise ValueError(f"concepts/{entry.name}: {key!r} needs a 'label' and a list of 'phrases'")
+            merged[key] = value
+    return merged
 
 
 def mentions(text: str, concept: str) -> tuple[str, ...]:

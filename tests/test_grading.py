@@ -132,3 +132,28 @@ def test_scores_never_write_to_stderr(capsys):
     grading.score_reply("What has this week been like for you?", "open_question", 1)
     grading.score_explanation("It is private between us unless someone is at risk of harm.", ["confidentiality"], 1)
     assert capsys.readouterr().err == ""
+
+
+def test_rubric_with_needed_ideas_shares_the_points():
+    full = grading.score_reply("It sounds like you feel nervous, and many people feel that way at first.",
+                               "reflection", 2, needs=["normalising"])
+    without = grading.score_reply("It sounds like you feel nervous about being here today.",
+                                  "reflection", 2, needs=["normalising"])
+    assert full == 2 and without == pytest.approx(1.2)
+    with pytest.raises(KeyError, match="unknown concept"):
+        grading.score_reply("It sounds like you feel nervous.", "reflection", 2, needs=["nope"])
+
+
+def test_concepts_files_merge_and_each_concept_is_well_formed():
+    merged = grading.concepts()
+    assert {"confidentiality", "confidentiality_limits", "normalising"} <= set(merged)
+    for key, value in merged.items():
+        assert value["label"] and value["phrases"], key
+
+
+def test_self_disclosure_rubric_wants_the_focus_turned_back():
+    back = grading.score_reply("I've moved cities too, and it was hard for me. What has it been like for you?",
+                               "self_disclosure", 3)
+    stuck = grading.score_reply("I moved cities too and honestly it was the worst year of my life, I cried a lot.",
+                                "self_disclosure", 3)
+    assert back > stuck
