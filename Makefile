@@ -14,7 +14,7 @@ LAB_FLAGS := --no-browser --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None 
 	--LabApp.extension_manager=readonly --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test lint grade-demo generate coverage clean
+.PHONY: install system-deps lab test lint grade-demo generate coverage clean
 
 $(STAMP): requirements.txt pyproject.toml deploy/lab-overrides.json
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ install: $(STAMP)
 lab: install
 	$(BIN)/jupyter lab --port=$(PORT) $(LAB_FLAGS)
 
+## Debian packages for browser tests and the grading sandbox (chromium, bubblewrap).
+system-deps:
+	bash scripts/system-deps.sh
+
 ## Run every test.
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest
 
 lint: install

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rapportkit.skills.evaluate import format_report, read_rows, save_png  # noqa: E402
 from rapportkit.skills.evaluate import evaluate as run_evaluation  # noqa: E402
+from rapportkit.skills.evaluate import format_report, read_rows, save_png  # noqa: E402
 
 
 def import_time(repeats: int = 5) -> float:

@@ -30,7 +30,10 @@ def test_evaluate_small_csv_known_answers(tmp_path):
     # 8 rows; one is labelled "reflection" but is a thank-you, so predicted "other":
     # reflection P=1, R=2/3, F1=0.8; other P=1/2, R=1, F1=0.667; question and input 1.0.
     assert "macro-F1 behaviour: 0.867" in text
-    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip()}
+    rows: dict[str, list[str]] = {}
+    for line in text.splitlines():  # the first table is the behaviour table
+        if line.strip():
+            rows.setdefault(line.split()[0], line.split()[1:])
     assert rows["reflection"] == ["1.000", "0.667", "0.800", "3"]
     assert rows["other"] == ["0.500", "1.000", "0.667", "1"]
     assert rows["question"] == ["1.000", "1.000", "1.000", "3"]

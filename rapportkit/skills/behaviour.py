@@ -274,7 +274,7 @@ def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -
         if not (own and said and all(w in said for w in own)):
             added_meaning += 1  # a marker the client did not use themselves
     score = added_meaning - len(d["simple_markers"].findall(text))
-    score += 1 if n_words >= 18 else (-1 if n_words <= 5 else 0)
+    score += 1 if n_words >= 18 else (-1 if n_words <= 7 else 0)
     if client is not None:
         theirs = content_words(client.norm)
         mine = content_words(text)

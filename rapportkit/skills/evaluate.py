@@ -164,7 +164,9 @@ def evaluate(rows: list[Row], path: str = "") -> Report:
         "behaviour": TaskResult("behaviour", BEHAVIOURS),
         "question_type": TaskResult("question_type (on rows labelled open/closed)", QUESTION_TYPES),
         "reflection_type": TaskResult("reflection_type (on rows labelled simple/complex)", REFLECTION_TYPES),
-        "question_type_end_to_end": TaskResult("question_type, end to end (no question found = 'none')", QUESTION_TYPES),
+        "question_type_end_to_end": TaskResult(
+            "question_type, end to end (no question found = 'none')", QUESTION_TYPES
+        ),
         "reflection_type_end_to_end": TaskResult(
             "reflection_type, end to end (no reflection found = 'none')", REFLECTION_TYPES
         ),

@@ -161,8 +161,8 @@ def feeling_flags(t: Text, client_statement: str | None) -> list[Flag]:
     if shared:
         words = [t.source(a, b) for fam in shared for a, b in mine[fam]]
         return [_flag("feeling_reflected", words)]
-    if mine or feelings_data()["attends"].search(t.norm):
-        return []
+    if mine or feelings_in(t) or feelings_data()["attends"].search(t.norm):
+        return []  # the reply attends to feelings, even if not to the client's own
     first_family = min(theirs, key=lambda fam: theirs[fam][0][0])
     a, b = theirs[first_family][0]
     feeling_word = client.source(a, b).lower()
@@ -212,19 +212,16 @@ def client_flags(t: Text, client: ClientProfile | None, client_statement: str | 
     if client is None:
         return []
     out = []
-    names_said = False
     if client.name.strip():
         regex = compile_any(re.escape(client.name.strip().lower()))
         found = _matches(regex, t)
         if found:
-            names_said = True
             out.append(_flag("name_used", found, name=client.name))
     avoid = [n for n in client.avoid_names if n.strip() and n.strip().lower() != client.name.strip().lower()]
     if avoid:
         regex = compile_any([re.escape(n.strip().lower()) for n in avoid])
         found = _matches(regex, t)
         if found:
-            names_said = True
             out.append(_flag("wrong_name", found, name=client.name))
     allowed = _pronoun_words(client.pronouns)
     wrong_forms = sorted({w for key in ("he", "she") for w in _PRONOUN_SETS[key]} - allowed)

@@ -109,13 +109,13 @@ def normalise(text: str) -> Text:
             elif tok not in ",\"":
                 continue
         norm = _expand(tok) if tok[0].isalnum() else tok
-        for i, piece in enumerate(norm.split(" ")):
+        for piece in norm.split(" "):
             tokens.append((piece, m.start(), m.end()))
     # "she's got" -> "she has got"
     for i in range(len(tokens) - 1):
-        if tokens[i][0] == "is" and tokens[i + 1][0] in ("got", "been", "had", "gotten") and tokens[i][1] != tokens[i][2]:
-            if i and tokens[i - 1][1] == tokens[i][1]:
-                tokens[i] = ("has", tokens[i][1], tokens[i][2])
+        contracted = i > 0 and tokens[i - 1][1] == tokens[i][1]
+        if tokens[i][0] == "is" and contracted and tokens[i + 1][0] in ("got", "been", "had", "gotten"):
+            tokens[i] = ("has", tokens[i][1], tokens[i][2])
     # "didn't you" -> "did you not", so that patterns see one word order
     for i in range(len(tokens) - 2):
         aux, neg, subj = tokens[i], tokens[i + 1], tokens[i + 2]
