@@ -25,6 +25,7 @@ _WH_AUX = re.compile(
 )
 _CHOICE = re.compile(r"\b(or|or not|or no)\b")
 _WH_ANY = re.compile(r"\b(what|how|why)\b")
+_YOU = re.compile(r"\byou\b(?! know)")
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b")
 _FIRST_PERSON_START = re.compile(r"^(i|we|my|our|me)\b")
 
@@ -183,7 +184,7 @@ def classify_sentence(
         return SentenceLabel(s, "input")  # talking about the client, not to them
     if d["input_markers"].search(body) or _has_jargon(body) or _flag_regex("premature_advice").search(body):
         return SentenceLabel(s, "input")
-    if d["input_general"].match(body) and not _SECOND_PERSON.search(body):
+    if d["input_general"].match(body) and not _YOU.search(body):
         return SentenceLabel(s, "input")
     if had_so or d["reflection_stem"].match(body):
         return SentenceLabel(s, "reflection")

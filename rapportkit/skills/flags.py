@@ -20,6 +20,7 @@ _NOT_ABOUT_CLIENT = re.compile(
     r"notice|see|am hearing|am wondering|am noticing))(?:(?!\byou)[^.?!])*$"
 )
 _NEGATED = re.compile(r"\byou are not( being)? $")
+_POSITIVE = frozenset({"happy"})
 _THIRD_PERSON = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b")
 _PRONOUN_SETS = {
     "he": ("he", "him", "his", "himself"),
@@ -163,6 +164,9 @@ def feeling_flags(t: Text, client_statement: str | None) -> list[Flag]:
         return [_flag("feeling_reflected", words)]
     if mine or feelings_in(t) or feelings_data()["attends"].search(t.norm):
         return []  # the reply attends to feelings, even if not to the client's own
+    theirs = {fam: spans for fam, spans in theirs.items() if fam not in _POSITIVE}
+    if not theirs:
+        return []  # passing over good news is not "missing a feeling"
     first_family = min(theirs, key=lambda fam: theirs[fam][0][0])
     a, b = theirs[first_family][0]
     feeling_word = client.source(a, b).lower()
