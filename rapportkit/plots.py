@@ -115,3 +115,29 @@ def figure_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def progress_chart(profiles: Mapping[str, Mapping[str, float]], size: tuple[float, float] = (9.0, 3.6)) -> Figure:
+    """Skills used per step (grouped bars) and the best rapport reached in each step's role-plays.
+
+    ``profiles`` is what :func:`rapportkit.progress.step_profiles` returns.
+    """
+    steps = list(profiles)
+    skills = [k for k in next(iter(profiles.values()), {}) if k != "best rapport"]
+    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[3, 1.4])
+    width = 0.8 / max(1, len(skills))
+    for i, skill in enumerate(skills):
+        xs = [s + (i - (len(skills) - 1) / 2) * width for s in range(len(steps))]
+        ax.bar(xs, [profiles[st].get(skill, 0) for st in steps], width=width, label=skill)
+    ax.set_xticks(range(len(steps)), steps)
+    ax.set_ylabel("count in your saved work")
+    ax.set_title("Skills you used, step by step", fontsize=10)
+    ax.legend(fontsize=7, frameon=False)
+    values = [profiles[st].get("best rapport", 0) for st in steps]
+    ax2.bar(range(len(steps)), values, color=_ORANGE)
+    ax2.set_xticks(range(len(steps)), steps, rotation=45, ha="right", fontsize=8)
+    ax2.set_ylim(0, 100)
+    ax2.set_title("Best rapport in role-plays", fontsize=10)
+    return fig

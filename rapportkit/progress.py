@@ -1,0 +1,96 @@
+"""A student's progress: their skill profile across the steps, from their own saved work.
+
+Reads the exercise notebooks and role-play transcripts in a folder (the student's own files; nothing is
+sent anywhere), analyses every written reply with :func:`rapportkit.skills.analyse` and replays every
+transcript, and counts the skills used in each step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from rapportkit.answers import notebook_answers
+from rapportkit.skills import analyse
+
+STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
+SKILLS = ("open questions", "closed questions", "simple reflections", "complex reflections",
+          "wording that costs rapport")
+
+
+def _step_of(path: Path) -> str | None:
+    for part in reversed(path.parent.parts):
+        if STEP.match(part):
+            return part
+    return None
+
+
+def _count_analysis(counts: Counter, a) -> None:
+    if a.behaviour == "question" and a.question_type:
+        counts[f"{a.question_type} questions"] += 1
+    if a.behaviour == "reflection" and a.reflection_type:
+        counts[f"{a.reflection_type} reflections"] += 1
+    counts["wording that costs rapport"] += len(a.problems)
+
+
+def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
+    """``{step: {skill: count, ..., "best rapport": 0-100 or absent}}`` for each step with saved work."""
+    root = Path(root)
+    profiles: dict[str, Counter] = {}
+    rapport: dict[str, int] = {}
+    for nb_path in sorted(root.rglob("*.ipynb")):
+        step = _step_of(nb_path)
+        if step is None or ".ipynb_checkpoints" in nb_path.parts:
+            continue
+        try:
+            answers = notebook_answers(nb_path)
+        except Exception:  # an unreadable notebook is simply not counted
+            continue
+        counts = profiles.setdefault(step, Counter())
+        for value in answers.values():
+            if isinstance(value, str) and len(value.split()) >= 3:
+                _count_analysis(counts, analyse(value))
+    for tr_path in sorted(root.rglob("roleplay_*.json")):
+        step = _step_of(tr_path)
+        if step is None:
+            continue
+        from rapportkit.roleplay import TranscriptError, load_transcript, verify_transcript
+
+        try:
+            scenario = load_transcript(tr_path)["scenario"]
+            session, _ = verify_transcript(tr_path, scenario)
+        except (TranscriptError, OSError, ValueError, KeyError):
+            continue
+        s = session.summary()
+        counts = profiles.setdefault(step, Counter())
+        counts["open questions"] += s.open_questions
+        counts["closed questions"] += s.closed_questions
+        counts["simple reflections"] += s.simple_reflections
+        counts["complex reflections"] += s.complex_reflections
+        counts["wording that costs rapport"] += sum(
+            n for kind, n in s.flags.items() if kind not in ("feeling_reflected", "name_used", "self_disclosure")
+        )
+        rapport[step] = max(rapport.get(step, 0), s.final_rapport)
+    out: dict[str, dict[str, float]] = {}
+    for step in sorted(profiles):
+        row = {skill: float(profiles[step].get(skill, 0)) for skill in SKILLS}
+        if step in rapport:
+            row["best rapport"] = float(rapport[step])
+        out[step] = row
+    return out
+
+
+def show_progress(root: Path | str = ".") -> Figure:
+    """One call: draw the skill profile across the steps from the saved work under ``root``."""
+    from rapportkit.plots import progress_chart
+
+    profiles = step_profiles(root)
+    if not profiles:
+        raise FileNotFoundError(
+            f"no saved exercise work under {Path(root).resolve()}: open this notebook from the folder that "
+            "holds your exercises (e.g. the course folder), or pass root='path/to/it'"
+        )
+    return progress_chart(profiles)

@@ -1,0 +1,60 @@
+"""The student's progress view, from their own saved work."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rapportkit import demo
+from rapportkit.answers import literal_assignments, notebook_answers
+from rapportkit.progress import show_progress, step_profiles
+from tests.conftest import REPO
+
+
+def test_literal_assignments_keeps_plain_data_only():
+    src = 'a = "b"\nc = {"x", "y"}\nd = open("/etc/passwd").read()\ne = AlwaysEqual()\nf, g = 1, 2\nh = [1, {"k": 2}]'
+    assert literal_assignments(src) == {"a": "b", "c": {"x", "y"}, "h": [1, {"k": 2}]}
+    assert literal_assignments("this is not python(") == {}
+
+
+def test_notebook_answers_reads_answer_cells_not_other_cells():
+    answers = notebook_answers(REPO / "exercises" / "01_trust" / "01_trust.ipynb")
+    assert answers == {}  # the release holds no answers
+    sol = notebook_answers(REPO / "solutions" / "01_trust" / "01_trust.ipynb")
+    assert sol["answer_q1"] == "b" and isinstance(sol["reply_q4"], str)
+
+
+@pytest.fixture()
+def student_folder(tmp_path: Path) -> Path:
+    work = tmp_path / "exercises" / "01_trust"
+    shutil.copytree(REPO / "exercises" / "01_trust", work)
+    answers = demo._solution_sources(REPO / "solutions" / "01_trust" / "01_trust.ipynb")
+    nbformat.write(demo.fill(work / "01_trust.ipynb", answers), work / "01_trust.ipynb")
+    demo.write_transcript("john", ["a", "It sounds like it took a lot to walk in here today.", "explain"],
+                          work / "roleplay_john.json")
+    return tmp_path
+
+
+def test_step_profiles_count_replies_and_transcripts(student_folder: Path):
+    profiles = step_profiles(student_folder)
+    assert list(profiles) == ["01_trust"]
+    row = profiles["01_trust"]
+    assert row["complex reflections"] + row["simple reflections"] >= 2
+    assert row["open questions"] >= 1
+    assert 0 < row["best rapport"] <= 100
+
+
+def test_an_empty_folder_has_no_profile_and_says_so(tmp_path: Path):
+    assert step_profiles(tmp_path) == {}
+    with pytest.raises(FileNotFoundError, match="no saved exercise work"):
+        show_progress(tmp_path)
+
+
+def test_show_progress_draws_one_group_per_step(student_folder: Path):
+    fig = show_progress(student_folder)
+    bars_ax, rapport_ax = fig.axes
+    assert [t.get_text() for t in bars_ax.get_xticklabels()] == ["01_trust"]
+    assert len(rapport_ax.patches) == 1
