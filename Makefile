@@ -50,5 +50,9 @@ generate: install
 grade-demo: install
 	$(BIN)/python -m rapportkit.cli course demo
 
+## The coverage matrix (docs/coverage.md) from the notebooks' metadata.
+coverage: install
+	$(BIN)/python -m rapportkit.coverage
+
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv reports

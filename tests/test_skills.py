@@ -146,7 +146,7 @@ def test_other_and_input(utterance, behaviour):
     [
         ("I've been off work for three weeks.", "Three weeks off.", "simple"),
         ("I keep checking my emails at midnight.", "You check your emails late at night.", "simple"),
-        ("My mum died in March.", "It's been a few months since she died.", "simple"),
+        ("My mum died in March and I miss her.", "Your mum died in March.", "simple"),
         ("I keep checking my emails at midnight.", "So even at midnight, work doesn't let go of you.", "complex"),
         (
             "I want to leave but I'm scared of being alone.",

@@ -62,6 +62,7 @@ def _stem(w: str) -> str:
 
 
 _VOCATIVE = re.compile(r"^([a-z]+) , (?=[a-z])")
+_TRAILING_VOCATIVE = re.compile(r" , ([a-z]+)$")
 _NOT_NAMES = frozenset(STOPWORDS | {"tell", "please", "look", "listen", "honestly", "sorry", "hey", "hi", "hello"})
 
 
@@ -70,6 +71,10 @@ def strip_markers(text: str) -> tuple[str, bool]:
     d = behaviour_data()
     had_so = False
     while True:
+        m = _TRAILING_VOCATIVE.search(text)
+        if m and m.group(1) not in _NOT_NAMES and m.start() > 0:
+            text = text[: m.start()]
+            continue
         m = _VOCATIVE.match(text)
         if m and m.group(1) not in _NOT_NAMES and len(m.group(1)) > 1:
             text = text[m.end() :]
@@ -279,7 +284,7 @@ def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -
     if client is not None:
         theirs = content_words(client.norm)
         mine = content_words(text)
-        if len(theirs) >= 4 and mine:
+        if len(theirs) >= 3 and mine:
             novelty = len(mine - theirs) / len(mine)
             score += 1 if novelty >= 0.75 else (-1 if novelty <= 0.4 else 0)
         added = set(feelings_in(normalise(text))) - set(feelings_in(client))

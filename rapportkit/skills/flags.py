@@ -20,6 +20,9 @@ _NOT_ABOUT_CLIENT = re.compile(
     r"notice|see|am hearing|am wondering|am noticing))(?:(?!\byou)[^.?!])*$"
 )
 _NEGATED = re.compile(r"\byou are not( being)? $")
+_OPEN_START = re.compile(
+    r"^(?:(?:ok|so|and|but|well) ,? )*(what|how|tell me|can you tell|could you tell|describe)\b(?! (many|old)\b)"
+)
 _POSITIVE = frozenset({"happy"})
 _THIRD_PERSON = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b")
 _PRONOUN_SETS = {
@@ -89,8 +92,9 @@ def question_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
             pos = i + len(piece)
     if len(parts) >= 2:
         words = tuple(t.source(a, b) for a, b in parts)
-        first = words[0].strip()
-        out.append(_flag("stacked_questions", words, first=first if first.endswith("?") else first + "?"))
+        open_ones = [w.strip().rstrip("?") for w in words if _OPEN_START.match(normalise(w).norm)]
+        first = open_ones[0] + "?" if open_ones else "What has that been like for you?"
+        out.append(_flag("stacked_questions", words, first=first))
     why = flags_data()["why_question"]["regex"]
     found = []
     for lab in labels:
