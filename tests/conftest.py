@@ -24,15 +24,29 @@ def copy_course(dest: Path) -> Path:
     return dest
 
 
+COHORTS = REPO / "tests" / "data" / "cohort"
+
+
 @pytest.fixture(scope="session")
-def demo_course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The synthetic cohort graded end to end by the instructor command (``make grade-demo``), once."""
-    root = copy_course(tmp_path_factory.mktemp("demo") / "course")
-    cohort = REPO / "tests" / "data" / "cohort" / "01_trust.yaml"
-    proc = subprocess.run(
-        [sys.executable, "-m", "rapportkit.cli", "course", "demo", "--course-dir", str(root), "--cohort", str(cohort)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return root, proc
+def graded_cohort(tmp_path_factory: pytest.TempPathFactory):
+    """Grade an assignment's synthetic cohort end to end with the instructor command, once per session.
+
+    Returns a function ``assignment -> (course copy, completed process)``.
+    """
+    done: dict[str, tuple[Path, subprocess.CompletedProcess]] = {}
+
+    def grade(assignment: str) -> tuple[Path, subprocess.CompletedProcess]:
+        if assignment not in done:
+            root = copy_course(tmp_path_factory.mktemp(f"cohort-{assignment}") / "course")
+            cmd = [sys.executable, "-m", "rapportkit.cli", "course", "demo", "--course-dir", str(root),
+                   "--cohort", str(COHORTS / f"{assignment}.yaml")]
+            done[assignment] = (root, subprocess.run(cmd, capture_output=True, text=True, timeout=900))
+        return done[assignment]
+
+    return grade
+
+
+@pytest.fixture(scope="session")
+def demo_course(graded_cohort) -> tuple[Path, subprocess.CompletedProcess]:
+    """The Trust cohort (``make grade-demo``) graded end to end."""
+    return graded_cohort("01_trust")
