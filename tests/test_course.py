@@ -70,7 +70,11 @@ def test_build_submissions_writes_one_file_per_student(tmp_path: Path):
     cohort = REPO / "tests" / "data" / "cohort" / "01_trust.yaml"
     qualities = demo.build_submissions(cohort, root)
     files = sorted(p.name for p in (root / "downloaded" / "01_trust" / "archive").iterdir())
-    assert files == sorted(f"{s}__01_trust.ipynb" for s in qualities)
+    spec = demo.load_cohort(cohort)["students"]
+    expected = [f"{s}__01_trust.ipynb" for s in qualities]
+    expected += [f"{s}__{name}" for s in qualities for name in (spec[s].get("transcripts") or {})]
+    assert files == sorted(expected)
+    assert "demo_complete__roleplay_john.json" in files
     assert course.check_notebook_file(root / "downloaded/01_trust/archive/demo_broken__01_trust.ipynb")
     complete = nbformat.read(root / "downloaded/01_trust/archive/demo_complete__01_trust.ipynb", 4)
     assert not any("BEGIN SOLUTION" in c.source for c in complete.cells)
