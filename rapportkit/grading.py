@@ -256,8 +256,17 @@ def score_reply(
     client_statement: str | None = None,
     client: ClientProfile | None = None,
     needs: Sequence[str] = (),
+    client_name: str | None = None,
+    client_pronouns: str = "they/them",
+    avoid_names: Sequence[str] = (),
 ) -> float:
-    """Print the verdict on a written reply and return its points (partial credit per criterion)."""
+    """Print the verdict on a written reply and return its points (partial credit per criterion).
+
+    ``client_name``, ``client_pronouns`` and ``avoid_names`` describe the client in plain data (what a test
+    cell can pass), e.g. ``client_name="Sam", client_pronouns="they/them", avoid_names=["Samantha"]``.
+    """
+    if client is None and client_name:
+        client = ClientProfile(name=client_name, pronouns=client_pronouns, avoid_names=tuple(avoid_names))
     verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client, needs=needs)
     print(verdict.report())
     return _points(verdict.fraction, points)

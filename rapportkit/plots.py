@@ -21,8 +21,15 @@ _ORANGE = "#d95f02"
 _GREY = "#888888"
 
 
+class CourseFigure(Figure):
+    """A figure that shows itself as a picture in a notebook, with no ``%matplotlib`` line needed."""
+
+    def _repr_png_(self) -> bytes:
+        return figure_png(self)
+
+
 def _new_figure(size: tuple[float, float], polar: bool = False) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    fig = CourseFigure(figsize=size, dpi=100, layout="constrained")
     FigureCanvasAgg(fig)  # attach a non-interactive canvas
     ax = fig.add_subplot(1, 1, 1, polar=polar)
     return fig, ax
@@ -124,7 +131,7 @@ def progress_chart(profiles: Mapping[str, Mapping[str, float]], size: tuple[floa
     """
     steps = list(profiles)
     skills = [k for k in next(iter(profiles.values()), {}) if k != "best rapport"]
-    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    fig = CourseFigure(figsize=size, dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax, ax2 = fig.subplots(1, 2, width_ratios=[3, 1.4])
     width = 0.8 / max(1, len(skills))

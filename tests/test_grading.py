@@ -157,3 +157,10 @@ def test_self_disclosure_rubric_wants_the_focus_turned_back():
     stuck = grading.score_reply("I moved cities too and honestly it was the worst year of my life, I cried a lot.",
                                 "self_disclosure", 3)
     assert back > stuck
+
+
+def test_client_given_as_plain_data_checks_names_and_pronouns():
+    kw = dict(client_name="Sam", client_pronouns="they/them", avoid_names=["Samantha"])
+    right = grading.score_reply("Sam, what would feel most useful to talk about today?", "respectful", 2, **kw)
+    wrong = grading.score_reply("Samantha, what would feel most useful to talk about today?", "respectful", 2, **kw)
+    assert right == 2 and wrong < right

@@ -44,3 +44,10 @@ def test_draw_on_existing_axes() -> None:
     fig = Figure()
     ax = fig.add_subplot()
     assert rapport_curve([10, 20], ax=ax) is fig
+
+
+def test_course_figures_show_themselves_as_png_in_a_notebook():
+    from rapportkit.plots import rapport_curve
+
+    fig = rapport_curve([40, 45, 60])
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
