@@ -142,6 +142,45 @@ def test_other_and_input(utterance, behaviour):
 
 
 @pytest.mark.parametrize(
+    ("utterance", "behaviour"),
+    [
+        # information and advice inside a clause, even when it speaks to the client
+        ("Honestly, if you keep driving after a few drinks, you could lose your licence.", "therapist_input"),
+        ("You really need to take the tablets every day.", "therapist_input"),
+        ("Regular exercise can reduce the number of panic attacks.", "therapist_input"),
+        ("It's really important to eat something before you take it.", "therapist_input"),
+        ("A lot of students find the first term the hardest.", "therapist_input"),
+        ("What we know is that sleep and mood are closely linked.", "therapist_input"),
+        ("The thing about caffeine is that it stays in your body for hours.", "therapist_input"),
+        ("It worries me that you're driving home after the pub.", "therapist_input"),
+        ("I'd like you to keep a note of each time you feel the urge.", "therapist_input"),
+        # a long piece of information that ends with a short check is information
+        (
+            "Most people who stop smoking notice their breathing improves within a few weeks, and the "
+            "cravings usually get weaker after the first month, which is why the first weeks matter most. "
+            "What do you think?",
+            "therapist_input",
+        ),
+        # ...but not when the reflection hedges or the client is the one who could
+        ("It sounds like you could really use a break.", "reflection"),
+        ("You feel you need to be strong for everyone.", "reflection"),
+        ("You could be feeling pretty let down by them.", "reflection"),
+        ("It seems like you need some space from all of this.", "reflection"),
+        # affirmations
+        ("That would be great.", "other"),
+        ("Sounds like a good plan.", "other"),
+        ("That must have been really brave.", "other"),
+        ("Coming here today is taking a big step.", "other"),
+        # invitations to talk without a question mark
+        ("So tell me a bit about how the week went.", "question"),
+        ("I'm just wondering where you are with all of this.", "question"),
+    ],
+)
+def test_input_affirmations_and_invitations(utterance, behaviour):
+    assert analyse(utterance).behaviour == behaviour
+
+
+@pytest.mark.parametrize(
     ("client", "utterance", "rtype"),
     [
         ("I've been off work for three weeks.", "Three weeks off.", "simple"),

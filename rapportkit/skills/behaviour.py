@@ -177,6 +177,8 @@ def classify_sentence(
         return SentenceLabel(s, "question", qtype)
     if _PRONOUN_SUBJECT.match(body):
         return SentenceLabel(s, "question", "closed")
+    if d["open_request"].search(body) and not d["input_markers"].match(body):
+        return SentenceLabel(s, "question", "open")  # "..., so tell me a bit about that", "I'm wondering how..."
     if d["other_markers"].search(body) and not _SECOND_PERSON.search(body.split(" but ")[-1]):
         return SentenceLabel(s, "other")
     if d["other_markers"].match(body):
@@ -187,9 +189,13 @@ def classify_sentence(
         return SentenceLabel(s, "other")
     if about_client and about_client.match(body) and not _SECOND_PERSON.search(body):
         return SentenceLabel(s, "input")  # talking about the client, not to them
-    if d["input_markers"].search(body) or _has_jargon(body) or _flag_regex("premature_advice").search(body):
+    if d["reflection_hedge"].match(body) and not d["input_markers"].match(body):
+        pass  # "You feel you need to...", "It sounds like you could...": the client's view, reflected
+    elif d["input_markers"].search(body) or _has_jargon(body) or _flag_regex("premature_advice").search(body):
         return SentenceLabel(s, "input")
     if d["input_general"].match(body) and not _YOU.search(body):
+        return SentenceLabel(s, "input")
+    if d["input_clause"].search(body) and not d["reflection_hedge"].match(body):
         return SentenceLabel(s, "input")
     if had_so or d["reflection_stem"].match(body):
         return SentenceLabel(s, "reflection")
@@ -202,6 +208,8 @@ def classify_sentence(
     return SentenceLabel(s, "reflection")
 
 
+LONG_REFLECTION, SHORT_REFLECTION, COMPLEX_AT = 18, 7, 1  # words; points for 'complex'
+INPUT_OVER_QUESTION = (20, 2.0)  # words of information, and times the words of the questions
 _PRIORITY = {"question": 0, "reflection": 1, "input": 2, "other": 3, "ack": 4}
 
 
@@ -231,6 +239,10 @@ def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
     """
     questions = [lab for lab in labels if lab.kind == "question"]
     if questions:
+        asked = sum(len(lab.sentence.text.split()) for lab in questions)
+        informed = sum(len(lab.sentence.text.split()) for lab in labels if lab.kind == "input")
+        if informed >= INPUT_OVER_QUESTION[0] and informed >= INPUT_OVER_QUESTION[1] * asked:
+            return "therapist_input", None  # a long piece of information that ends with "What do you think?"
         return "question", questions[-1].subtype or "closed"
     weight: dict[str, int] = {}
     for lab in labels:
@@ -259,6 +271,11 @@ def question_type_anyway(labels: list[SentenceLabel]) -> str:
         qtype = _question_type(b)
         if qtype:
             return qtype
+    d = behaviour_data()
+    for lab in reversed(labels):
+        b = strip_markers(lab.sentence.text)[0]
+        if d["open_request"].search(b) or any(_question_type(c) == "open" for c in b.split(" , ")):
+            return "open"
     return "closed"
 
 
@@ -280,7 +297,7 @@ def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -
         if not (own and said and all(w in said for w in own)):
             added_meaning += 1  # a marker the client did not use themselves
     score = added_meaning - len(d["simple_markers"].findall(text))
-    score += 1 if n_words >= 18 else (-1 if n_words <= 7 else 0)
+    score += 1 if n_words >= LONG_REFLECTION else (-1 if n_words <= SHORT_REFLECTION else 0)
     if client is not None:
         theirs = content_words(client.norm)
         mine = content_words(text)
@@ -289,4 +306,4 @@ def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -
             score += 1 if novelty >= 0.75 else (-1 if novelty <= 0.4 else 0)
         added = set(feelings_in(normalise(text))) - set(feelings_in(client))
         score += 1 if added else 0
-    return "complex" if score >= 1 else "simple"
+    return "complex" if score >= COMPLEX_AT else "simple"
