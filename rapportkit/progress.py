@@ -17,11 +17,15 @@ from rapportkit.answers import notebook_answers
 from rapportkit.skills import analyse
 
 STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
+# Instructor and grading folders hold other people's answers, never the student's own work.
+NOT_MINE = {"solutions", "source", "submitted", "autograded", "feedback", "release", ".ipynb_checkpoints"}
 SKILLS = ("open questions", "closed questions", "simple reflections", "complex reflections",
           "wording that costs rapport")
 
 
 def _step_of(path: Path) -> str | None:
+    if NOT_MINE & set(path.parts):
+        return None
     for part in reversed(path.parent.parts):
         if STEP.match(part):
             return part
@@ -43,7 +47,7 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
     rapport: dict[str, int] = {}
     for nb_path in sorted(root.rglob("*.ipynb")):
         step = _step_of(nb_path)
-        if step is None or ".ipynb_checkpoints" in nb_path.parts:
+        if step is None:
             continue
         try:
             answers = notebook_answers(nb_path)
@@ -83,14 +87,18 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
     return out
 
 
-def show_progress(root: Path | str = ".") -> Figure:
-    """One call: draw the skill profile across the steps from the saved work under ``root``."""
+def show_progress(root: Path | str = "..") -> Figure | None:
+    """One call: draw the skill profile across the steps from the saved work under ``root``.
+
+    The default, the folder above this one, holds ``exercises/`` when a lesson in ``course/`` calls it.
+    """
     from rapportkit.plots import progress_chart
 
     profiles = step_profiles(root)
     if not profiles:
-        raise FileNotFoundError(
-            f"no saved exercise work under {Path(root).resolve()}: open this notebook from the folder that "
-            "holds your exercises (e.g. the course folder), or pass root='path/to/it'"
+        print(
+            f"No saved exercise work found under {Path(root).resolve()}. Save your exercise notebooks first, "
+            "or pass the folder that holds them, e.g. show_progress('path/to/exercises')."
         )
+        return None
     return progress_chart(profiles)

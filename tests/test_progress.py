@@ -47,10 +47,15 @@ def test_step_profiles_count_replies_and_transcripts(student_folder: Path):
     assert 0 < row["best rapport"] <= 100
 
 
-def test_an_empty_folder_has_no_profile_and_says_so(tmp_path: Path):
+def test_an_empty_folder_has_no_profile_and_says_so(tmp_path: Path, capsys):
     assert step_profiles(tmp_path) == {}
-    with pytest.raises(FileNotFoundError, match="no saved exercise work"):
-        show_progress(tmp_path)
+    assert show_progress(tmp_path) is None
+    assert "No saved exercise work found" in capsys.readouterr().out
+
+
+def test_instructor_folders_are_never_counted_as_the_students_work(tmp_path: Path):
+    shutil.copytree(REPO / "solutions" / "01_trust", tmp_path / "solutions" / "01_trust")
+    assert step_profiles(tmp_path) == {}
 
 
 def test_show_progress_draws_one_group_per_step(student_folder: Path):
