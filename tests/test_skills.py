@@ -346,3 +346,199 @@ def test_coach_feedback_praises():
 )
 def test_intake_questions(utterance, expected):
     assert intake_questions(utterance) == expected
+
+
+# --- course authors' misreadings: each rule with positive and negative examples -------------------
+
+ALEX = ClientProfile(name="Alex", pronouns="they/them")
+JOHN = ClientProfile(name="John", pronouns="he/him", avoid_names=("Jonathan",))
+
+
+@pytest.mark.parametrize(
+    ("utterance", "claims"),
+    [
+        ("I get you.", True),
+        ("I totally get you", True),
+        ("I understand.", True),
+        ("I understand the pressure you're under.", True),
+        ("Can I get you a glass of water?", False),
+        ("Could I get you anything before we start?", False),
+        ("Did I get that right?", False),
+        ("I'll get you a leaflet about it.", False),
+    ],
+)
+def test_claims_understanding_not_an_offer_or_question(utterance, claims):
+    assert analyse(utterance).has("claims_understanding") is claims
+
+
+@pytest.mark.parametrize(
+    ("utterance", "qtype"),
+    [
+        ("Who are the people in your life who support you?", "open"),
+        ("Which of those feels most pressing to you?", "open"),
+        ("Who could you turn to when it gets bad?", "open"),
+        ("Which part of the day is hardest for you?", "open"),
+        ("Who did you go with?", "closed"),
+        ("Which school did you go to?", "closed"),
+        ("Whose idea was it?", "closed"),
+        ("How many drinks is a few?", "closed"),
+    ],
+)
+def test_who_which_questions_open_when_they_invite_description(utterance, qtype):
+    a = analyse(utterance)
+    assert (a.behaviour, a.question_type) == ("question", qtype)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "disclosure"),
+    [
+        ("I have lost someone close to me.", True),
+        ("I've been through a divorce myself.", True),
+        ("I've also been through a divorce.", True),
+        ("I lost my dad when I was twenty.", True),
+        ("I've lost track of time, sorry.", False),
+        ("I've had a chance to read your form.", False),
+        ("I've worked with a lot of people who felt this way.", False),
+    ],
+)
+def test_self_disclosure_in_the_perfect_tense(utterance, disclosure):
+    assert analyse(utterance).has("self_disclosure") is disclosure
+
+
+@pytest.mark.parametrize(
+    ("utterance", "client", "wrong"),
+    [
+        # the pronoun refers to someone else in the client's life: no flag
+        ("Sam told me their manager keeps misgendering them when she talks to them.", ALEX, False),
+        ("Sam said his manager shouted at him when she did that.", ClientProfile("Sam", "he/him"), False),
+        ("John came in with his wife. She seemed quite reluctant.", JOHN, False),
+        ("John told Jess that she was leaving.", JOHN, False),
+        # the pronoun refers to the client: flagged
+        ("Alex says she feels invisible at work.", ALEX, True),
+        ("Sam said she was tired.", ClientProfile("Sam", "he/him"), True),
+        ("John came in because his GP suggested it. She seemed quite reluctant.", JOHN, True),
+        ("My client says she is struggling at work.", JOHN, True),
+    ],
+)
+def test_wrong_pronoun_only_for_the_client(utterance, client, wrong):
+    a = analyse(utterance, client_statement="(supervision) Tell me about your client.", client=client)
+    assert a.has("wrong_pronoun") is wrong, [(f.kind, f.words) for f in a.flags]
+
+
+@pytest.mark.parametrize(
+    ("utterance", "client", "behaviour", "rtype"),
+    [
+        (
+            "Let me sum up what I've heard: you've been feeling low since the move, you miss your friends, and "
+            "work feels pointless. How has today been for you?",
+            "I don't know. It's all a bit much.",
+            "reflection",
+            "complex",
+        ),
+        (
+            "Let me check I've got it: you want to cut down, but you're worried your mates will give you a hard time.",
+            "I want to cut back but it's hard with my mates.",
+            "reflection",
+            "complex",
+        ),
+        (
+            "So to sum up, it started on the train, it spread to the supermarket, and now you avoid going out.",
+            "And now I don't even go to the shops.",
+            "reflection",
+            "complex",
+        ),
+        ("So far I've heard that work is the main worry.", "Work is the main worry.", "reflection", None),
+        # not summaries: structuring and information stay as they were
+        ("Let me explain how these sessions work.", None, "therapist_input", None),
+        ("Let's start by going over how these sessions work.", None, "therapist_input", None),
+    ],
+)
+def test_summaries_are_reflections(utterance, client, behaviour, rtype):
+    a = analyse(utterance, client_statement=client)
+    assert a.behaviour == behaviour
+    if rtype:
+        assert a.reflection_type == rtype
+
+
+@pytest.mark.parametrize(
+    ("utterance", "judging", "behaviour"),
+    [
+        ("That counsellor sounds useless.", True, "therapist_input"),
+        ("Your boss sounds like an idiot.", True, "therapist_input"),
+        ("Honestly, your sister is just selfish.", True, "therapist_input"),
+        ("It sounds like you didn't feel listened to by that counsellor.", False, "reflection"),
+        ("That sounds awful.", False, None),
+        ("He was awful to you.", False, None),
+    ],
+)
+def test_verdict_on_a_third_party_is_judging_not_a_reflection(utterance, judging, behaviour):
+    a = analyse(utterance, client_statement="My last counsellor just kept looking at the clock.")
+    assert a.has("judging") is judging
+    if behaviour:
+        assert a.behaviour == behaviour
+    if judging:
+        flag = next(f for f in a.flags if f.kind == "judging")
+        assert "someone in the client's life" in flag.explanation and flag.alternative
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "Can you tell me more about that?",
+        "Did you sleep last night?",
+        "You've been sleeping badly.",
+        "It sounds like part of you wants to leave and part of you is scared.",
+        "You should try yoga.",
+        "Some people find it useful to keep a diary.",
+        "Hello, welcome.",
+        "Mm-hmm.",
+        "That's a really good goal.",
+    ],
+)
+def test_coach_feedback_grammar_for_every_skill(utterance):
+    text = coach_feedback(analyse(utterance, client_statement="I've been sleeping badly."))
+    assert text.startswith("That was ")
+    assert not text.startswith("That was an information")
+    assert not text.startswith("That was an affirmation, greeting")
+
+
+def test_coach_feedback_skill_phrases():
+    from rapportkit.skills.feedback import skill_phrase
+    from rapportkit.skills.result import _SKILL_NAMES
+
+    phrases = {skill: skill_phrase(skill) for skill in _SKILL_NAMES.values()}
+    assert phrases["information or advice"] == "information or advice"
+    assert phrases["affirmation, greeting or small talk"] == "an affirmation, a greeting or small talk"
+    assert phrases["open question"] == "an open question" and phrases["closed question"] == "a closed question"
+    assert coach_feedback(analyse("You should try yoga.")).startswith("That was information or advice: ")
+
+
+@pytest.mark.parametrize(
+    ("utterance", "condescending"),
+    [
+        ("Sweetheart, you've done so well today.", True),
+        ("Good girl. That's it.", True),
+        ("Well done for getting here all by yourself.", True),
+        ("That's a bit silly, isn't it?", True),
+        ("You did it all by yourself!", True),
+        ("Well done for coming today.", False),
+        ("You've done really well to get here.", False),
+        ("Your sweetheart sounds very supportive.", False),
+        ("You've been carrying all of this by yourself for a long time.", False),
+    ],
+)
+def test_condescending_wording_is_judging(utterance, condescending):
+    a = analyse(utterance)
+    assert a.has("judging") is condescending, [(f.kind, f.words) for f in a.flags]
+    if condescending:
+        flag = next(f for f in a.flags if f.kind == "judging")
+        assert "condescending" in flag.explanation and flag.alternative
+    else:
+        assert a.behaviour in ("other", "reflection")
+
+
+def test_a_verdict_the_client_gave_is_reflected_not_judged():
+    a = analyse("Your sister is selfish.", client_statement="My sister is so selfish.")
+    assert (a.behaviour, a.has("judging")) == ("reflection", False)
+    b = analyse("Your sister is selfish.", client_statement="My sister never calls me back.")
+    assert (b.behaviour, b.has("judging")) == ("therapist_input", True)

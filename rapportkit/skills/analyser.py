@@ -23,7 +23,7 @@ def analyse(utterance: str, client_statement: str | None = None, client: ClientP
     behaviour, qtype = combine(labels)
     rtype = reflection_type(labels, client_statement) if behaviour == "reflection" else None
     flags = (
-        pattern_flags(t)
+        pattern_flags(t, client_statement)
         + question_flags(t, labels)
         + disclosure_flags(t, labels)
         + feeling_flags(t, client_statement)

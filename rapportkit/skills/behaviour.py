@@ -96,6 +96,8 @@ def _question_type(body: str) -> str | None:
     """'open' or 'closed' when the sentence has question syntax, else None."""
     d = behaviour_data()
     if d["closed_wh"].match(body):
+        if d["open_wh"].match(body):
+            return "open"  # "Who are the people in your life who support you?"
         return "closed"
     if d["open_question"].match(body):
         return "open"
@@ -118,6 +120,26 @@ def _flag_regex(kind: str) -> re.Pattern[str]:
     from .lexicon import flags_data
 
     return flags_data()[kind]["regex"]
+
+
+def third_party_verdicts(text: str, client_words: set[str]) -> list[re.Match[str]]:
+    """Verdicts on someone in the client's life ("Your boss sounds useless"), not a reflection.
+
+    A verdict the client gave themselves ("My sister is so selfish." - "Your sister is selfish.")
+    is their view given back, so it does not count.
+    """
+    from .lexicon import flags_data
+
+    out = []
+    for m in flags_data()["judging"]["third_party"]["regex"].finditer(text):
+        verdict = words(m.group("verdict") or "")
+        if not (verdict and _stem(verdict[-1]) in client_words):
+            out.append(m)
+    return out
+
+
+def _third_party_verdict(body: str, client_words: set[str]) -> bool:
+    return bool(third_party_verdicts(body, client_words))
 
 
 def _has_jargon(body: str) -> bool:
@@ -146,6 +168,8 @@ def classify_sentence(
     body, had_so = strip_markers(s.text)
     if not body or d["acknowledgement"].match(body):
         return SentenceLabel(s, "ack")
+    if s.end != "?" and (d["summary_opener"].match(s.text) or d["summary_opener"].match(body)):
+        return SentenceLabel(s, "reflection", "summary")  # "Let me sum up what I've heard: ..."
     if s.end == "?":
         tag = d["tag_question"].search(body)
         if tag and tag.start() > 0:
@@ -177,6 +201,8 @@ def classify_sentence(
         return SentenceLabel(s, "question", qtype)
     if _PRONOUN_SUBJECT.match(body):
         return SentenceLabel(s, "question", "closed")
+    if _third_party_verdict(body, client_words):
+        return SentenceLabel(s, "input")  # "That counsellor sounds useless.": the therapist's own verdict
     if d["open_request"].search(body) and not d["input_markers"].match(body):
         return SentenceLabel(s, "question", "open")  # "..., so tell me a bit about that", "I'm wondering how..."
     if d["other_markers"].search(body) and not _SECOND_PERSON.search(body.split(" but ")[-1]):
@@ -227,17 +253,42 @@ def label_sentences(
     names = [re.escape(n.strip().lower()) for n in client_names if n.strip()]
     subjects = names + ["he", "she", "(my|the|this|our) (client|patient)"]
     about_client = re.compile(rf"^({'|'.join(subjects)})(?! ,)\b")
-    return [classify_sentence(s, client_words, about_client) for s in sentences(t)]
+    labels = [classify_sentence(s, client_words, about_client) for s in sentences(t)]
+    return _continue_summaries(labels)
+
+
+def _continue_summaries(labels: list[SentenceLabel]) -> list[SentenceLabel]:
+    """A summary runs on until the next question: its statements recap the client, so they reflect."""
+    out = []
+    in_summary = False
+    for lab in labels:
+        if lab.subtype == "summary":
+            in_summary = True
+        elif lab.kind == "question":
+            in_summary = False
+        elif in_summary and lab.kind == "input":
+            lab = SentenceLabel(lab.sentence, "reflection")
+        out.append(lab)
+    return out
+
+
+SUMMARY_OVER_QUESTION = 2.0  # a summary this many times the words of the question after it is a reflection
 
 
 def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
     """Behaviour of the whole utterance, and the question type when it is a question.
 
     A question anywhere makes the turn a question (the client will answer it; the type is that of
-    the last question). Otherwise the label that covers most words wins, and a tie goes to the
-    later sentence.
+    the last question), except after a summary at least twice as long as the questions ("Let me
+    sum up what I've heard: ... How has today been for you?"), which is a reflection. Otherwise
+    the label that covers most words wins, and a tie goes to the later sentence.
     """
     questions = [lab for lab in labels if lab.kind == "question"]
+    if questions and any(lab.subtype == "summary" for lab in labels):
+        asked = sum(len(lab.sentence.text.split()) for lab in questions)
+        summed = sum(len(lab.sentence.text.split()) for lab in labels if lab.kind == "reflection")
+        if summed >= SUMMARY_OVER_QUESTION * asked:
+            return "reflection", None  # a summary that ends with "How has today been for you?"
     if questions:
         asked = sum(len(lab.sentence.text.split()) for lab in questions)
         informed = sum(len(lab.sentence.text.split()) for lab in labels if lab.kind == "input")
@@ -279,12 +330,38 @@ def question_type_anyway(labels: list[SentenceLabel]) -> str:
     return "closed"
 
 
+_STRAND = re.compile(
+    r" , (?:and |but |or )?| ; | (?:and|but|while|whereas) (?=you|your|it|that|this|there|things|work|home)"
+)
+
+
+def _draws_strands_together(labels: list[SentenceLabel]) -> bool:
+    """A summary that pulls together two or more things the client said (MITI: a complex reflection)."""
+    if not any(lab.subtype == "summary" for lab in labels):
+        return False
+    start = next(i for i, lab in enumerate(labels) if lab.subtype == "summary")
+    parts = []
+    for lab in labels[start:]:
+        if lab.kind == "question":
+            break
+        if lab.kind == "reflection":
+            text = lab.sentence.text
+            if lab.subtype == "summary":
+                m = behaviour_data()["summary_opener"].match(text)
+                text = text.split(" : ", 1)[1] if " : " in text else (text[m.end() :] if m else "")
+            parts.append(text)
+    strands = [p for part in parts if part for p in _STRAND.split(part) if len(words(p)) >= 2]
+    return len(strands) >= 2
+
+
 def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -> str:
     """'simple' or 'complex': points for adding meaning or feeling, against points for recapping facts."""
     from .flags import feelings_in
     from .text import normalise
 
     d = behaviour_data()
+    if _draws_strands_together(labels):
+        return "complex"
     text = " ".join(strip_markers(lab.sentence.text)[0] for lab in labels if lab.kind == "reflection")
     if not text:
         text = " ".join(strip_markers(lab.sentence.text)[0] for lab in labels)

@@ -9,7 +9,7 @@ _WHAT_IT_DOES = {
     "closed question": "it asks for a short answer, useful for checking a fact, but it does not open up the story",
     "simple reflection": "it gives the client's words back so they know you heard them",
     "complex reflection": "it gives back what the client said and adds the meaning or feeling underneath",
-    "information or advice": "it gives the client information or a suggestion",
+    "information or advice": "it gives the client information, a suggestion or your own view",
     "affirmation, greeting or small talk": "it keeps the conversation warm without asking or reflecting",
     "question": "it asks the client something",
     "reflection": "it gives the client's words back to them",
@@ -35,14 +35,25 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "'")) else text + "."
 
 
+# How each skill reads after "That was ...": uncountable or listed skills need their own wording
+# ("That was information or advice", not "That was an information or advice").
+_AS_NAMED = {
+    "information or advice": "information or advice",
+    "affirmation, greeting or small talk": "an affirmation, a greeting or small talk",
+}
+
+
+def skill_phrase(skill: str) -> str:
+    """The skill as it reads after "That was": "an open question", "information or advice"."""
+    if skill in _AS_NAMED:
+        return _AS_NAMED[skill]
+    return f"{'an' if skill[:1] in 'aeiou' else 'a'} {skill}"
+
+
 def coach_feedback(analysis: Analysis) -> str:
     """1–4 short sentences: the skill used, what worked, and one concrete improvement."""
     skill = analysis.skill
-    article = "an" if skill[0] in "aeiou" else "a"
-    if skill == "affirmation, greeting or small talk":
-        first = f"That was an affirmation, greeting or small talk: {_WHAT_IT_DOES[skill]}."
-    else:
-        first = f"That was {article} {skill}: {_WHAT_IT_DOES.get(skill, 'it moves the conversation on')}."
+    first = f"That was {skill_phrase(skill)}: {_WHAT_IT_DOES.get(skill, 'it moves the conversation on')}."
     out = [first]
     praise = [_PRAISE[f.kind] for f in analysis.strengths if f.kind in _PRAISE]
     if praise:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .behaviour import SentenceLabel
+from .behaviour import SentenceLabel, content_words, third_party_verdicts
 from .lexicon import compile_any, feelings_data, flags_data
 from .result import ClientProfile, Flag
 from .text import Text, normalise
@@ -59,14 +59,36 @@ def _matches(regex: re.Pattern[str], t: Text, start: int = 0, end: int | None = 
     return [t.source(m.start(), m.end()) for m in regex.finditer(t.norm, start, end)]
 
 
-def pattern_flags(t: Text) -> list[Flag]:
-    """Flags found by the word patterns of flags.yaml and jargon.txt."""
+_VARIANTS = {"judging": ("condescending", "third_party")}  # checked in this order; the first found gives the texts
+
+
+def pattern_flags(t: Text, client_statement: str | None = None) -> list[Flag]:
+    """Flags found by the word patterns of flags.yaml and jargon.txt.
+
+    A flag may have variants with their own explanation and alternative (judging: condescending
+    wording, a verdict on a third party); the first variant found explains the flag.
+    """
     data = flags_data()
+    client_words = content_words(normalise(client_statement).norm) if client_statement else set()
     out = []
     for kind in _PATTERN_KINDS:
-        found = _matches(data[kind]["regex"], t)
-        if found:
-            out.append(_flag(kind, found))
+        spans = [(m.start(), m.end()) for m in data[kind]["regex"].finditer(t.norm)]
+        texts = None
+        for variant in _VARIANTS.get(kind, ()):
+            spec = data[kind][variant]
+            if variant == "third_party":
+                found = [(m.start(), m.end()) for m in third_party_verdicts(t.norm, client_words)]
+            else:
+                found = [(m.start(), m.end()) for m in spec["regex"].finditer(t.norm)]
+            if found and texts is None:
+                texts = (spec["explanation"], spec["alternative"])
+            spans += found
+        if not spans:
+            continue
+        flag = _flag(kind, [t.source(a, b) for a, b in sorted(spans)])
+        if texts:
+            flag = Flag(kind, flag.words, texts[0], texts[1], flag.good)
+        out.append(flag)
     return out
 
 
@@ -187,14 +209,52 @@ def _pronoun_words(pronouns: str) -> set[str]:
     return allowed
 
 
+_WORD = re.compile(r"[a-z][a-z'-]*")
+_FEMALE = compile_any(
+    r"mum|mom|mother|sister|wife|girlfriend|daughter|grandma|grandmother|nan|gran|aunt|niece|stepmum|fiancee|"
+    r"woman|girl|lady|she|her|herself|hers"
+)
+_MALE = compile_any(
+    r"dad|father|brother|husband|boyfriend|son|grandad|grandfather|uncle|nephew|stepdad|fiance|man|guy|boy|"
+    r"he|him|his|himself"
+)
+_SENTENCE_SUBJECT = re.compile(r"(?:(?:and|so|but|then|also|now) ,? )*(he|she)\b")
+_PREDICATE = re.compile(r"\b(is|was|am|are|were|as|being|become|became) (a|an)( [a-z]+)? $")
+
+
+def _other_person_mentions(t: Text, client_names: list[str]) -> list[int]:
+    """Where the reply mentions a person other than the client: "their manager", "her mum", "Jess"."""
+    # "Dee is a nurse": a noun that describes the client is not someone else
+    found = [m.start() for m in _OTHER_PEOPLE.finditer(t.norm) if not _PREDICATE.search(t.norm[: m.start()])]
+    return sorted(found + _other_names(t, client_names))
+
+
+def _other_names(t: Text, client_names: list[str]) -> list[int]:
+    """Capitalised words inside a sentence that are not the client's names: other people, such as "Jess"."""
+    own = {n.strip().lower() for n in client_names if n.strip()}
+    found = []
+    for m in _WORD.finditer(t.norm):
+        word = m.group(0).split("'")[0]
+        original = t.source(m.start(), m.end())
+        before = t.norm[: m.start()].rstrip(' ,"')
+        sentence_start = not before or before[-1] in ".?!:"
+        capitalised = original[:1].isupper() and original[1:2].islower()  # "Jess", not "GP" or "I"
+        if capitalised and word not in own and not sentence_start:
+            found.append(m.start())
+    return found
+
+
 def _wrong_pronouns(
     t: Text, client: ClientProfile, wrong_forms: list[str], client_statement: str | None
 ) -> list[str]:
-    """Pronouns of the wrong set that refer to the client.
+    """Pronouns of the wrong set that refer to the client (a missed flag is better than a false alarm).
 
     A pronoun counts when it follows the client's name used as a subject ("Sam says he...", not
-    the greeting "Sam, ...") or "my client", or when nobody else is mentioned in the reply or the
-    client's statement, so the pronoun can only mean the client.
+    the greeting "Sam, ...") or "my client" and no other person comes in between ("Sam told me
+    their manager... when she..." is about the manager); or when it is the subject of the sentence
+    right after one whose subject is the client ("John came in because his GP suggested it. She
+    seemed reluctant."), unless a person of that gender or another name came in between; or when
+    nobody else is mentioned in the reply or the client's statement, so it can only mean the client.
     """
     regex = compile_any(wrong_forms)
     hits = list(regex.finditer(t.norm))
@@ -206,9 +266,40 @@ def _wrong_pronouns(
         rf"(?:^|[.?!,] |\b(?:when|if|because|that|and|but|so|since|as) )(?:{alternatives})(?! ,)(?![\w-])"
         r"|\b(my|the|this|our) (client|patient)\b"
     )
+    client_start = re.compile(
+        rf"(?:(?:and|so|but|ok|well|now) ,? )*"
+        rf"(?:(?:{alternatives})(?! ,)(?![\w-])|(?:my|the|this|our) (?:client|patient)\b)"
+    )
     anchors = [m.end() for m in subject.finditer(t.norm)]
     if anchors:
-        return [t.source(m.start(), m.end()) for m in hits if any(a < m.start() for a in anchors)]
+        others = _other_person_mentions(t, names)
+        names_at = set(_other_names(t, names))
+        starts = [0] + [m.end() for m in re.finditer(r"[.?!] ", t.norm)]
+        out = []
+        for m in hits:
+            client_before = [a for a in anchors if a <= m.start()]
+            if not client_before:
+                continue
+            # the pronoun's nearest preceding person is the client, not "their manager" or "Jess"
+            nearest_is_client = not any(max(client_before) <= o < m.start() for o in others)
+            # or it opens a sentence right after one whose subject is the client ("Dee is a nurse. He...")
+            here = max(i for i in starts if i <= m.start())
+            earlier = [i for i in starts if i < here]
+            # (centering: a sentence subject continues the last subject), unless someone of that
+            # gender came in between ("John came in with his wife. She...")
+            gendered = _FEMALE if m.group(0) in _PRONOUN_SETS["she"] else _MALE
+            opener = _SENTENCE_SUBJECT.match(t.norm, here)
+            subject_after_client = (
+                opener is not None
+                and opener.end() >= m.end()
+                and bool(earlier)
+                and client_start.match(t.norm, max(earlier)) is not None
+                and not gendered.search(t.norm, max(earlier), m.start())
+                and not any(max(earlier) <= o < m.start() for o in names_at)
+            )
+            if nearest_is_client or subject_after_client:
+                out.append(t.source(m.start(), m.end()))
+        return out
     before = normalise(client_statement).norm if client_statement else ""
     if _OTHER_PEOPLE.search(t.norm) or _OTHER_PEOPLE.search(before) or _THIRD_PERSON.search(before):
         return []

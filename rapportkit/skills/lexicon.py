@@ -46,6 +46,9 @@ def flags_data() -> dict[str, Any]:
     for spec in data.values():
         if "patterns" in spec:
             spec["regex"] = compile_any(spec["patterns"])
+        for sub in spec.values():  # variants of a flag with their own texts (judging: condescending)
+            if isinstance(sub, dict) and "patterns" in sub:
+                sub["regex"] = compile_any(sub["patterns"])
     data["jargon"]["regex"] = compile_any(_lines("jargon.txt"))
     return data
 
