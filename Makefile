@@ -14,7 +14,7 @@ LAB_FLAGS := --no-browser --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None 
 	--LabApp.extension_manager=readonly --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install system-deps lab test lint grade-demo generate coverage clean
+.PHONY: install system-deps lab test lint grade-demo generate coverage clean hub-deps test-hub bench-autograde
 
 $(STAMP): requirements.txt pyproject.toml deploy/lab-overrides.json
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -56,3 +56,16 @@ coverage: install
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv reports
+
+## Class scale (docs/scaling.md): JupyterHub from PyPI and configurable-http-proxy from npm (into build/).
+hub-deps: install
+	bash scripts/hub-deps.sh
+
+## The class-scale tests alone (they also run in `make test`): the JupyterHub round trip and the instructor CLI.
+test-hub: hub-deps
+	$(BIN)/python -m pytest tests/test_jupyterhub.py tests/test_classroom.py
+
+## Autograde speed: sequential nbgrader, --jobs 2 and the nbclient floor (N=200 takes long; try N=10).
+N ?= 200
+bench-autograde: install
+	$(BIN)/python scripts/bench_autograde.py --students $(N)
