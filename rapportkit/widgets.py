@@ -14,6 +14,7 @@ ipywidgets 8). Tab reaches the Submit, choice and End session buttons; Space/Ent
 
 from __future__ import annotations
 
+import base64
 import html
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,9 @@ class RolePlayWidget(widgets.VBox):
             style={"description_width": "initial"},
         )
         self.meter_label = widgets.HTML(tooltip="Rapport as a number")
-        self.curve = widgets.Image(
-            format="png", tooltip="Rapport after each turn", layout=widgets.Layout(width="360px")
-        )
+        # An <img> in an HTML widget, not widgets.Image: it carries alt text (screen readers), and
+        # ipywidgets 8's Image view fails to render in JupyterLab when given a tooltip.
+        self.curve = widgets.HTML(tooltip="Rapport after each turn")
         self.end_button = widgets.Button(
             description="End session",
             tooltip="Finish the session and show your summary",
@@ -230,8 +231,12 @@ class RolePlayWidget(widgets.VBox):
             f"{_esc(s.client_name)} withdraws below {s.scenario.withdraw_below}.</span>"
         )
         levels = [r["at"] for r in s.scenario.client.get("reveals", [])]
-        self.curve.value = figure_png(
+        png = figure_png(
             rapport_curve(s.rapport_curve, withdraw_below=s.scenario.withdraw_below, reveal_levels=levels)
+        )
+        alt = "Rapport after each turn: " + " → ".join(str(v) for v in s.rapport_curve)
+        self.curve.value = (
+            f'<img alt="{_esc(alt)}" width="360" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
         )
         # Show the controls that fit the current turn.
         self.choice_buttons = []

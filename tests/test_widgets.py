@@ -118,3 +118,12 @@ def test_resumed_widget_shows_previous_turns(tmp_path: Path) -> None:
     second = roleplay("john", transcript_path=path)
     assert "Water would be good" in second.transcript_html.value
     assert not second.session.is_choice_turn
+
+
+def test_rapport_curve_is_an_image_with_alt_text():
+    from rapportkit.widgets import RolePlayWidget
+
+    w = RolePlayWidget("john")
+    w.choose("a")
+    assert '<img alt="Rapport after each turn: ' in w.curve.value
+    assert "data:image/png;base64," in w.curve.value
