@@ -27,7 +27,6 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # --- Executing submissions ----------------------------------------------------------------------
 c.Execute.timeout = 60  # seconds per cell: an endless loop loses that cell only
 c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True
 
 # --- Feedback -----------------------------------------------------------------------------------
 # nbgrader's feedback HTML would show hidden tests; this preprocessor removes them and their tracebacks.
@@ -47,3 +46,27 @@ c.CsvExportPlugin.to = os.path.join(HERE, "grades.csv")
 c.ZipCollectApp.collector_plugin = "nbgrader.plugins.zipcollect.FileNameCollectorPlugin"
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9_.-]+?)__(?P<file_id>[^/]+)$"
 c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
+
+# === Sandbox and judge (issue 9; see docs/grading.md) ==========================================
+# Autograding runs students' code. Two defences, both inside nbgrader's own autograde pipeline:
+# * the kernel runs in a bubblewrap sandbox (rapportkit.sandbox): it sees only its own working copy
+#   (writable), Python and rapportkit (read-only); no network, no solutions/, no gradebook, no home;
+#   memory, CPU time and process count are limited; nothing it started outlives its grading;
+# * the judge (rapportkit.judge) re-runs every autograded test cell in the grader's own process, from the
+#   answers' source read as plain data, so nothing in the kernel can fake a grade.
+c.Autograde.autograde_preprocessors = [
+    "rapportkit.sandbox.SandboxedExecute",  # nbgrader's Execute, with the kernel in the sandbox
+    "rapportkit.judge.JudgeOutsideKernel",  # the verdict nbgrader records comes from here
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxKernelManager.enabled = True  # False: run kernels unconfined (a warning names the risk)
+c.SandboxKernelManager.require_sandbox = False  # True: refuse to grade where the sandbox cannot run
+c.SandboxKernelManager.memory_limit_mb = 2048  # address space of each kernel process
+c.SandboxKernelManager.cpu_limit_s = 600  # CPU seconds per notebook (Execute.timeout bounds each cell)
+c.SandboxKernelManager.max_processes = 64  # processes and threads the submission may run at once
+c.SandboxKernelManager.tmp_size_mb = 256  # the private /tmp lives in memory

@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from rapportkit import course, demo, report
+from rapportkit import course, demo, judge, report
 
 DEFAULT_COHORT = course.REPO_ROOT / "tests" / "data" / "cohort" / "01_trust.yaml"
 
@@ -32,18 +32,31 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def grade_batch(assignment: str, students: list[str], course_dir: Path) -> dict[str, str]:
     """Autograde each student on their own, so one broken submission cannot stop the batch.
 
-    Returns ``{student: "graded" or the reason it could not be graded}``.
+    Returns ``{student: status}``: ``"graded"``, ``"graded; <notes>"`` (e.g. files written outside the
+    submission), or ``"not graded: <reason>"`` naming the file and what is wrong with it. A student who
+    could not be graded has no submission left in the gradebook (nbgrader may leave one at 0 points).
     """
+    course_dir = Path(course_dir)
     status = {}
     for student in students:
-        folder = course_dir / "submitted" / student / assignment
-        problems = [p for nb in sorted(folder.glob("*.ipynb")) if (p := course.check_notebook_file(nb))]
+        problems = course.submission_problems(assignment, student, course_dir)
+        before = course.snapshot(course_dir)
         step = course.autograde(assignment, student, course_dir)
+        notes = []
+        if written := course.changed_files(before, course.snapshot(course_dir)):
+            shown = ", ".join(written[:10]) + (f" and {len(written) - 10} more" if len(written) > 10 else "")
+            notes.append(f"files outside its folder changed while it was graded: {shown}")
+        # What the judge and the sandbox reported: cheats named, a sandbox that could not run (issue 9).
+        notes += judge.findings_from_log(step.log, student)
         if step.ok:
-            status[student] = "graded"
-        else:
-            # Say what is wrong with the file if we can tell; else what nbgrader said.
-            status[student] = "not graded: " + ("; ".join(problems) if problems else step.reason())
+            status[student] = "; ".join(["graded", *problems, *notes])
+            continue
+        try:
+            course.forget_submission(assignment, student, course_dir)
+        except Exception as err:  # e.g. the gradebook is busy: say so, keep the batch going
+            notes.append(f"its failed submission could not be removed from the gradebook ({err})")
+        # Say what is wrong with the file if we can tell; else what nbgrader said.
+        status[student] = "not graded: " + "; ".join([*(problems or [step.reason()]), *notes])
     return status
 
 
@@ -101,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     for p in (gen, dem):
         p.add_argument("--course-dir", default=str(course.REPO_ROOT), help="folder holding nbgrader_config.py")
+
+    # Class scale (issue 6): release, collect, autograde --jobs, feedback, export, report.
+    from rapportkit import classroom
+
+    classroom.add_commands(crs_sub)
     return parser
 
 

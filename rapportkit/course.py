@@ -132,3 +132,83 @@ def check_notebook_file(path: Path | str) -> str | None:
     if not isinstance(data, dict):
         return f"{path.name}: not a notebook (JSON but not an object)"
     return None
+
+
+def expected_notebooks(assignment: str, course_dir: Path | str = REPO_ROOT) -> list[str]:
+    """The notebook file names a submission of ``assignment`` must hold (those of its source folder)."""
+    return sorted(p.name for p in (Path(course_dir) / "solutions" / assignment).glob("*.ipynb"))
+
+
+def submission_problems(assignment: str, student: str, course_dir: Path | str = REPO_ROOT) -> list[str]:
+    """What is wrong with a student's submitted files, one message per notebook, naming the file."""
+    folder = Path(course_dir) / "submitted" / student / assignment
+    handed = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    expected = expected_notebooks(assignment, course_dir)
+    unknown = [n for n in handed if n.endswith(".ipynb") and n not in expected]
+    problems = []
+    for name in expected:
+        if name in handed:
+            if problem := check_notebook_file(folder / name):
+                problems.append(problem)
+        elif unknown:
+            found = ", ".join(repr(n) for n in unknown)
+            problems.append(f"{name}: not handed in; found {found} instead (renamed? it must be called {name})")
+        elif handed:
+            problems.append(f"{name}: not handed in (the submission holds only {', '.join(handed)})")
+        else:
+            problems.append(f"{name}: not handed in (the submission is empty)")
+    return problems
+
+
+# What autograding itself writes (or may write while other students are graded in parallel), and folders too big
+# or too private to watch; any other file that appears, changes or vanishes during one student's grading is reported.
+_UNWATCHED = {".git", ".venv", "node_modules", "__pycache__", ".ipynb_checkpoints", "autograded", "feedback"}
+_UNWATCHED_FILES = {"gradebook.db", "gradebook.db-journal", "gradebook.db-wal", "gradebook.db-shm", ".nbgrader.log"}
+
+
+def snapshot(course_dir: Path | str = REPO_ROOT) -> dict[str, tuple[int, int]]:
+    """``{relative path: (size, mtime)}`` of the course folder's files, for spotting writes during grading."""
+    root = Path(course_dir)
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in _UNWATCHED]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            if rel in _UNWATCHED_FILES:
+                continue
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            out[rel] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def changed_files(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    """Files created, changed or removed between two snapshots, as relative paths."""
+    return sorted(rel for rel in set(before) | set(after) if before.get(rel) != after.get(rel))
+
+
+def forget_submission(assignment: str, student: str, course_dir: Path | str = REPO_ROOT) -> None:
+    """Drop a submission that could not be graded from the gradebook (nbgrader may leave one at 0 points)."""
+    db = Path(course_dir) / "gradebook.db"
+    if not db.is_file():
+        return
+    import sqlite3
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    con = sqlite3.connect(db)  # open the gradebook as the course it belongs to, not as "default_course"
+    try:
+        row = con.execute("SELECT course_id FROM assignment WHERE name = ?", (assignment,)).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        return
+    ensure_tools_on_path()
+    with Gradebook(f"sqlite:///{db}", course_id=row[0]) as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except MissingEntry:
+            pass

@@ -1,0 +1,479 @@
+"""Grades that code in the student's kernel cannot fake: test cells judged in the grader's own process.
+
+nbgrader scores a test cell from the outputs the student's kernel produced, and anything that runs in
+that kernel can be patched by the student (builtins, ``rapportkit``, ``isinstance``, an answer bound to
+an object equal to anything). :class:`JudgeOutsideKernel` runs right after ``Execute`` in
+``c.Autograde.autograde_preprocessors`` and, for every autograded test cell of the notebook:
+
+1. takes the cell's source and points from the **gradebook** (never from the submission's metadata);
+2. checks the source is only ``grading.<function>(...)`` calls whose arguments are literals or answer names;
+3. reads each answer name from the **source** of the student's answer cells with :func:`ast.literal_eval`
+   (never ``eval``, never the kernel's values); an answer cell that is anything but plain data gives no
+   answers, so the items that need them earn 0, with a message;
+4. runs the same :mod:`rapportkit.grading` functions here, role-play transcripts read from the
+   *submitted* copy (``submitted/<student>/<assignment>/``), which the kernel never had a chance to rewrite;
+5. replaces the cell's outputs with the feedback (stdout) and the points (``execute_result``), so
+   nbgrader's ``SaveAutoGrades`` records the judge's verdict.
+
+Anything suspicious (code in an answer cell, a kernel verdict that differs from the judge's, edited
+grading metadata) is logged on a line starting with :data:`REPORT_TAG`, which ``rapportkit course``
+collects into the batch report (:func:`findings_from_log`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+import io
+import os
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+from nbgrader import utils
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Integer
+
+from rapportkit import grading
+
+REPORT_TAG = "rapportkit-report:"
+# The grading functions a test cell may call: the public checks and scores, nothing else.
+ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
+    name
+    for name, obj in vars(grading).items()
+    if callable(obj) and (name.startswith("check_") or name.startswith("score_"))
+)
+# Arguments that name a file of the submission: read from submitted/, never from the graded copy.
+PATH_ARGUMENTS: dict[str, str] = {"score_roleplay": "transcript"}
+# What the release puts in an answer cell before the student answers (nbgrader's code stub).
+STUB_LINES = frozenset({"raise NotImplementedError()", "raise NotImplementedError"})
+
+
+class JudgeFormError(ValueError):
+    """A test cell is not in the form the judge can run outside the kernel (an authoring error)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading answers from source, as data
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Answers:
+    """Answer values read from the answer cells' source, and why some names could not be read."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    # name -> why it has no value (code in its cell, unreadable literal ...)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    # grade_id -> what is wrong with that answer cell (for the batch report)
+    cheats: dict[str, str] = field(default_factory=dict)
+
+
+def _stored_names(tree: ast.AST) -> set[str]:
+    """Every plain name a piece of code assigns (so a code-filled cell taints the names it sets)."""
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _is_stub(source: str) -> bool:
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return not lines or all(ln in STUB_LINES for ln in lines)
+
+
+def _describe(stmt: ast.stmt, source: str) -> str:
+    snippet = (ast.get_source_segment(source, stmt) or type(stmt).__name__).splitlines()[0]
+    return f"line {stmt.lineno}: `{snippet[:80]}`"
+
+
+def read_answer_cell(source: str, max_chars: int = 100_000) -> tuple[dict[str, Any], str | None, set[str]]:
+    """Read one answer cell as data: ``({name: value}, problem or None, names it tries to set)``.
+
+    Only ``name = <literal>`` statements (and comments) are data; anything else is a problem, and then
+    no name of the cell gets a value.
+    """
+    if len(source) > max_chars:
+        return {}, f"the cell holds {len(source)} characters (more than {max_chars})", set()
+    if _is_stub(source):
+        return {}, None, set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        return {}, f"it is not valid Python (line {err.lineno}: {err.msg})", set()
+    except (RecursionError, MemoryError, ValueError):
+        return {}, "it is too deeply nested to read", set()
+    values: dict[str, Any] = {}
+    for stmt in tree.body:
+        targets: list[ast.expr]
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and stmt.simple:
+            targets, value = [stmt.target], stmt.value
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a bare string: a note to self, harmless
+        else:
+            return {}, f"it runs code ({_describe(stmt, source)}); answers must be plain data", _stored_names(tree)
+        if not all(isinstance(t, ast.Name) for t in targets):
+            return {}, f"it assigns to something other than a name ({_describe(stmt, source)})", _stored_names(tree)
+        try:
+            literal = ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            return {}, f"its value is not plain data ({_describe(stmt, source)})", _stored_names(tree)
+        for target in targets:
+            values[target.id] = literal  # type: ignore[attr-defined]
+    return values, None, set(values)
+
+
+def read_answers(nb: NotebookNode, answer_ids: set[str], max_chars: int = 100_000) -> Answers:
+    """Read every answer cell (by the gradebook's solution-cell ids), in notebook order."""
+    answers = Answers()
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or gid not in answer_ids:
+            continue
+        values, problem, names = read_answer_cell(cell.source, max_chars)
+        if problem:
+            answers.cheats[gid] = f"answer cell {gid} is not plain data: {problem}"
+            for name in names:
+                answers.values.pop(name, None)
+                answers.unreadable[name] = f"its answer cell {gid} is not plain data ({problem})"
+        for name, value in values.items():
+            answers.values[name] = value
+            answers.unreadable.pop(name, None)
+    return answers
+
+
+# --------------------------------------------------------------------------------------------
+# Test cells: parsed, then run here
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One ``grading.<function>(...)`` statement of a test cell; arguments kept as literal or name."""
+
+    function: str
+    args: tuple[tuple[str, Any], ...]  # ("literal", value) or ("name", answer name)
+    kwargs: tuple[tuple[str, tuple[str, Any]], ...]
+    line: int
+
+
+def _argument(node: ast.expr) -> tuple[str, Any]:
+    if isinstance(node, ast.Name):
+        return ("name", node.id)
+    try:
+        return ("literal", ast.literal_eval(node))
+    except (ValueError, TypeError, SyntaxError) as err:
+        raise JudgeFormError(f"line {node.lineno}: argument is neither a literal nor an answer name") from err
+
+
+def parse_test_cell(source: str) -> list[Call]:
+    """The calls of a test cell, or :class:`JudgeFormError` if it is not only ``grading.*`` calls."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise JudgeFormError(f"not valid Python (line {err.lineno}: {err.msg})") from None
+    calls = []
+    for stmt in tree.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "grading"
+        ):
+            raise JudgeFormError(f"line {stmt.lineno}: only `grading.<function>(...)` calls are allowed")
+        name = call.func.attr
+        if name not in ALLOWED_FUNCTIONS:
+            raise JudgeFormError(f"line {stmt.lineno}: grading.{name} is not a check_* or score_* function")
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            raise JudgeFormError(f"line {stmt.lineno}: no *args or **kwargs")
+        calls.append(
+            Call(
+                name,
+                tuple(_argument(a) for a in call.args),
+                tuple((k.arg, _argument(k.value)) for k in call.keywords),  # type: ignore[misc]
+                stmt.lineno,
+            )
+        )
+    if not calls:
+        raise JudgeFormError("no grading call")
+    return calls
+
+
+@dataclass
+class Verdict:
+    """What the judge made of one test cell: feedback, the last call's value, or the error that stopped it."""
+
+    stdout: str = ""
+    value: Any = None
+    error: tuple[str, str] | None = None  # (name, message)
+
+    def outputs(self, execution_count: int | None) -> list[NotebookNode]:
+        """The cell outputs nbgrader will score, in the shape the kernel would have produced."""
+        outs = []
+        if self.stdout:
+            outs.append(NotebookNode(output_type="stream", name="stdout", text=self.stdout))
+        if self.error:
+            ename, evalue = self.error
+            outs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
+        elif self.value is not None:
+            outs.append(
+                NotebookNode(
+                    output_type="execute_result",
+                    execution_count=execution_count,
+                    data={"text/plain": repr(self.value)},
+                    metadata={},
+                )
+            )
+        return outs
+
+
+def safe_submitted_file(folder: Path, relative: str, max_bytes: int = 5_000_000) -> Path | None:
+    """``folder/relative`` if it is a regular file inside ``folder`` (no symlink, no ``..``), else None."""
+    if os.path.isabs(relative) or ".." in Path(relative).parts:
+        return None
+    path = folder / relative
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        return None
+    if not path.resolve().is_relative_to(folder.resolve()):
+        return None
+    return path
+
+
+def run_calls(
+    calls: list[Call],
+    answers: Answers,
+    submitted: Path | None,
+    functions: Callable[[str], Callable[..., Any]] | None = None,
+) -> Verdict:
+    """Run a test cell's calls here, as the kernel would: stop at the first exception; keep the last value."""
+    get = functions or (lambda name: getattr(grading, name))
+    verdict = Verdict()
+    buffer = io.StringIO()
+    for call in calls:
+
+        def resolve(arg: tuple[str, Any]) -> Any:
+            kind, value = arg
+            if kind == "literal":
+                return value
+            if value in answers.values:
+                return answers.values[value]
+            why = answers.unreadable.get(value, "no plain-data answer was found in the answer cells")
+            raise NameError(f"{value} has no answer: {why}")
+
+        func = get(call.function)
+        try:
+            args = [resolve(a) for a in call.args]
+            kwargs = {k: resolve(v) for k, v in call.kwargs}
+            if call.function in PATH_ARGUMENTS:
+                bound = inspect.signature(func).bind_partial(*args, **kwargs)
+                param = PATH_ARGUMENTS[call.function]
+                if param in bound.arguments:
+                    rel = str(bound.arguments[param])
+                    path = safe_submitted_file(submitted, rel) if submitted else None
+                    # A missing or unsafe file is passed on as a path that does not exist: the function
+                    # then explains, as it would to the student, that no transcript was handed in.
+                    bound.arguments[param] = str(path) if path else f"/nonexistent/submitted/{rel}"
+                    args, kwargs = list(bound.args), dict(bound.kwargs)
+            with contextlib.redirect_stdout(buffer):
+                value = func(*args, **kwargs)
+        except Exception as err:  # the kernel would show this error and score the cell 0; so do we
+            verdict.stdout = buffer.getvalue()
+            verdict.error = (type(err).__name__, str(err))
+            return verdict
+        verdict.value = value
+    verdict.stdout = buffer.getvalue()
+    return verdict
+
+
+# --------------------------------------------------------------------------------------------
+# The nbgrader preprocessor
+# --------------------------------------------------------------------------------------------
+
+
+class JudgeOutsideKernel(NbGraderPreprocessor):
+    """Re-judge every autograded test cell in the grader's process, from the answers' source (see module doc)."""
+
+    enabled = Bool(True).tag(config=True)
+    max_answer_chars = Integer(100_000, help="Answer cells longer than this are not read.").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        student, assignment, notebook_id = info["student"], info["assignment"], info["notebook"]
+        with Gradebook(info["db_url"]) as gb:
+            source_nb = gb.find_notebook(notebook_id, assignment)
+            answer_ids = {c.name for c in source_nb.solution_cells}
+            sources = {c.name: c for c in source_nb.source_cells}
+            tests = {
+                c.name: (float(c.max_score), sources[c.name].source)
+                for c in source_nb.grade_cells
+                if c.cell_type == "code" and c.name not in answer_ids and c.name in sources
+            }
+            # Plain values: the gradebook session closes with this block.
+            sources = {name: cell.checksum for name, cell in sources.items()}
+        findings: list[str] = []
+        put_back = self._restore_grading_metadata(nb, tests, sources, findings)
+        answers = read_answers(nb, answer_ids, self.max_answer_chars)
+        findings.extend(answers.cheats.values())
+        findings.extend(added_code(nb, set(sources)))
+        submitted = self._submitted_folder(student, assignment)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type != "code" or gid not in tests:
+                continue
+            points, source = tests[gid]
+            kernel_score = self._score(cell)
+            try:
+                verdict = run_calls(parse_test_cell(source), answers, submitted)
+            except JudgeFormError as err:
+                # An authoring error, not the student's: refuse to trust the kernel, say so loudly.
+                self.log.error("%s %s: test cell %s cannot be judged outside the kernel (%s); it scores 0 "
+                               "until it follows docs/authoring.md", REPORT_TAG, student, gid, err)
+                verdict = Verdict(error=("JudgeFormError", f"this test cell cannot be judged: {err}"))
+            cell.outputs = verdict.outputs(cell.get("execution_count"))
+            judged = self._score(cell)
+            if kernel_score != judged and gid not in put_back:  # a cell put back never ran in the kernel
+                findings.append(
+                    f"{gid}: the kernel's output would have scored {_fmt(kernel_score)} of {_fmt(points)}, "
+                    f"the judge gives {_fmt(judged)}"
+                )
+        for finding in findings:
+            self.log.warning("%s %s: %s", REPORT_TAG, student, finding)
+        resources.setdefault("rapportkit", {})["findings"] = findings
+        return nb, resources
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        return cell, resources  # all the work is done notebook-wide in preprocess
+
+    def _score(self, cell: NotebookNode) -> float | None:
+        try:
+            return utils.determine_grade(cell, None)[0]
+        except Exception:  # an output nbgrader cannot read as points; SaveAutoGrades would fail the same way
+            return None
+
+    def _submitted_folder(self, student: str, assignment: str) -> Path | None:
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        return folder if folder.is_dir() else None
+
+    def _restore_grading_metadata(
+        self, nb: NotebookNode, tests: dict[str, tuple[float, str]], sources: dict, findings: list[str]
+    ) -> set[str]:
+        """Test cells as the gradebook knows them: flags, points and source; none missing, none invented.
+
+        Returns the ids of the test cells that were missing and are put back (at the end).
+        """
+        seen: set[str] = set()
+        put_back: set[str] = set()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader")
+            if not meta:
+                continue
+            gid = meta.get("grade_id")
+            if gid in tests and gid not in seen and cell.cell_type == "code":
+                seen.add(gid)
+                points, source = tests[gid]
+                want = {"grade": True, "solution": False, "locked": True, "points": points}
+                edited = [k for k, v in want.items() if meta.get(k) != v and not (k == "points" and
+                          _same_number(meta.get(k), v))]
+                if edited or cell.source != source:
+                    findings.append(f"grading metadata of {gid} was edited ({', '.join(edited) or 'source'}); restored")
+                meta.update(want)
+                cell.source = source
+            elif meta.get("grade") and cell.cell_type == "code" and gid not in sources:
+                # A cell claiming to be graded that the gradebook does not know: it must not count.
+                findings.append(f"a code cell claims to be graded ({gid!r}) but is not in the gradebook; ignored")
+                meta["grade"] = False
+        for gid, (points, source) in tests.items():
+            if gid not in seen:
+                findings.append(f"test cell {gid} was missing from the submission; put back and judged")
+                put_back.add(gid)
+                nb.cells.append(
+                    NotebookNode(
+                        cell_type="code",
+                        execution_count=None,
+                        outputs=[],
+                        source=source,
+                        metadata=NotebookNode(
+                            nbgrader=NotebookNode(grade=True, solution=False, locked=True, points=points,
+                                                  grade_id=gid, schema_version=3,
+                                                  checksum=sources.get(gid))
+                        ),
+                    )
+                )
+        return put_back
+
+
+def added_code(nb: NotebookNode, known_ids: set[str]) -> list[str]:
+    """Code cells the release did not have (no known grade_id) that hold more than comments."""
+    out = []
+    for index, cell in enumerate(nb.cells):
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or gid in known_ids:
+            continue
+        lines = [ln.strip() for ln in cell.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        if lines:
+            out.append(f"an added code cell (cell {index + 1}) runs code: `{lines[0][:80]}`")
+    return out
+
+
+def _same_number(a: object, b: float) -> bool:
+    try:
+        return float(a) == b  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _fmt(score: float | None) -> str:
+    return "nothing" if score is None else f"{score:g}"
+
+
+_REPORT_LINE = re.compile(re.escape(REPORT_TAG) + r"\s*(?P<student>[^:\s]+):\s*(?P<finding>.+)$")
+# nbgrader's own warning when it restores a locked attribute (checksums change for every student: hidden tests).
+_NBGRADER_EDIT = re.compile(r"Attribute '(?P<attr>\w+)' for cell (?P<cell>\S+) has changed! "
+                            r"\(should be: (?P<want>[^,]*), got: (?P<got>[^)]*)\)")
+
+
+def findings_from_log(log: str, student: str | None = None) -> list[str]:
+    """The judge's and the sandbox's report lines in an nbgrader log (optionally for one student).
+
+    With ``student`` given, the log is taken to be that student's alone (``rapportkit course`` grades one
+    student per nbgrader run), so nbgrader's own "attribute has changed" warnings are theirs too.
+    """
+    out: list[str] = []
+    for line in log.splitlines():
+        match = _REPORT_LINE.search(line)
+        finding = None
+        if match and (student is None or match["student"] in (student, "*")):
+            finding = match["finding"].strip()
+        elif student is not None and (edit := _NBGRADER_EDIT.search(line)) and edit["attr"] != "checksum":
+            finding = (f"grading metadata of {edit['cell']} was edited ({edit['attr']}: {edit['got']}, "
+                       f"should be {edit['want']}); nbgrader restored it")
+        if finding and finding not in out:
+            out.append(finding)
+    return out
+
+
+__all__ = [
+    "ALLOWED_FUNCTIONS",
+    "REPORT_TAG",
+    "Answers",
+    "JudgeFormError",
+    "JudgeOutsideKernel",
+    "added_code",
+    "findings_from_log",
+    "parse_test_cell",
+    "read_answer_cell",
+    "read_answers",
+    "run_calls",
+]
