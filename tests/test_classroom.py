@@ -77,7 +77,16 @@ def test_skills_come_from_the_cells_covers_without_client_names():
 # --- The batch runner --------------------------------------------------------------------------------
 
 
-def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_retried():
+def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_retried(tmp_path: Path):
+    # A course whose gradebook knows the assignment (what generate/release leave behind).
+    from nbgrader.api import Gradebook
+
+    from rapportkit.course import ensure_tools_on_path
+
+    ensure_tools_on_path()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        gb.add_assignment(ASSIGNMENT)
+        gb.add_notebook(ASSIGNMENT, ASSIGNMENT)
     calls: dict[str, int] = {}
     running, peak = [0], [0]
     guard = threading.Lock()
@@ -100,7 +109,7 @@ def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_ret
 
     out = io.StringIO()
     students = ["s1", "crash", "s2", "locked", "broken", "s3"]
-    status = classroom.autograde(ASSIGNMENT, students, jobs=2, course_dir=Path("."), progress=out, grade_one=grade)
+    status = classroom.autograde(ASSIGNMENT, students, jobs=2, course_dir=tmp_path, progress=out, grade_one=grade)
     assert list(status) == students
     assert status["crash"] == "not graded: RuntimeError: kernel died"
     assert status["broken"].startswith("not graded: x.ipynb: not a notebook")
