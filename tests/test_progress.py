@@ -9,15 +9,18 @@ import nbformat
 import pytest
 
 from rapportkit import demo
-from rapportkit.answers import literal_assignments, notebook_answers
+from rapportkit.answers import notebook_answers, read_answer_cell
 from rapportkit.progress import show_progress, step_profiles
 from tests.conftest import REPO
 
 
-def test_literal_assignments_keeps_plain_data_only():
-    src = 'a = "b"\nc = {"x", "y"}\nd = open("/etc/passwd").read()\ne = AlwaysEqual()\nf, g = 1, 2\nh = [1, {"k": 2}]'
-    assert literal_assignments(src) == {"a": "b", "c": {"x", "y"}, "h": [1, {"k": 2}]}
-    assert literal_assignments("this is not python(") == {}
+def test_answer_cells_are_read_as_plain_data_only():
+    values = read_answer_cell('a = "b"\nc = {"x", "y"}\nh = [1, {"k": 2}]')[0]
+    assert values == {"a": "b", "c": {"x", "y"}, "h": [1, {"k": 2}]}
+    # A cell that runs code gives no answers at all, as when it is graded.
+    values, problem, names = read_answer_cell('a = "b"\nd = open("/etc/passwd").read()')
+    assert values == {} and "not plain data" in problem and names == {"a", "d"}
+    assert read_answer_cell("this is not python(")[0] == {}
 
 
 def test_notebook_answers_reads_answer_cells_not_other_cells():
