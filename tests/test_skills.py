@@ -542,3 +542,35 @@ def test_a_verdict_the_client_gave_is_reflected_not_judged():
     assert (a.behaviour, a.has("judging")) == ("reflection", False)
     b = analyse("Your sister is selfish.", client_statement="My sister never calls me back.")
     assert (b.behaviour, b.has("judging")) == ("therapist_input", True)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "behaviour"),
+    [
+        # information at least half as long as the reflection that frames it: the turn gives information
+        ("You want to stop by the summer. A lot of people find a patch helps with the cravings.", "therapist_input"),
+        ("So you're worried about the side effects. It is common to feel a bit sick for the first week.",
+         "therapist_input"),
+        # a long reflection with a short aside of information stays a reflection
+        ("You've been cutting down for a month now and you're really proud of how far you've come. "
+         "It is common to slip.", "reflection"),
+        ("So you feel stuck between your job and your family, and neither choice feels right.", "reflection"),
+    ],
+)
+def test_information_framed_by_a_reflection(utterance, behaviour):
+    assert analyse(utterance).behaviour == behaviour
+
+
+@pytest.mark.parametrize(
+    ("utterance", "behaviour", "qtype"),
+    [
+        # "and then", "and so" are openers as a whole, not "and" followed by a stray "then"
+        ("Okay, and then what about your friends who still drink?", "question", "open"),
+        ("And then how did the week go?", "question", "open"),
+        ("And so you feel stuck?", "reflection", None),
+        ("And then is it easier?", "question", "closed"),
+    ],
+)
+def test_two_word_openers_are_stripped_whole(utterance, behaviour, qtype):
+    a = analyse(utterance)
+    assert (a.behaviour, a.question_type) == (behaviour, qtype)

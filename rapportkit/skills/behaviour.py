@@ -272,6 +272,7 @@ def _continue_summaries(labels: list[SentenceLabel]) -> list[SentenceLabel]:
     return out
 
 
+INPUT_OVER_REFLECTION = 0.5  # information at least half as long as the reflections around it wins
 SUMMARY_OVER_QUESTION = 2.0  # a summary this many times the words of the question after it is a reflection
 
 
@@ -281,7 +282,8 @@ def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
     A question anywhere makes the turn a question (the client will answer it; the type is that of
     the last question), except after a summary at least twice as long as the questions ("Let me
     sum up what I've heard: ... How has today been for you?"), which is a reflection. Otherwise
-    the label that covers most words wins, and a tie goes to the later sentence.
+    information at least half as long as the reflections that frame it makes the turn information,
+    and else the label that covers most words wins, and a tie goes to the later sentence.
     """
     questions = [lab for lab in labels if lab.kind == "question"]
     if questions and any(lab.subtype == "summary" for lab in labels):
@@ -301,6 +303,8 @@ def combine(labels: list[SentenceLabel]) -> tuple[str, str | None]:
             weight[lab.kind] = weight.get(lab.kind, 0) + len(lab.sentence.text.split())
     if not weight:
         return "other", None
+    if weight.get("input", 0) >= INPUT_OVER_REFLECTION * weight.get("reflection", 0) > 0:
+        return "therapist_input", None  # information framed by a reflection ("It sounds like...; the patch is...")
     best = max(weight.values())
     for kind in ("input", "reflection", "other"):
         if weight.get(kind) == best:
