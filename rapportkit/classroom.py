@@ -2,9 +2,10 @@
 
 Every step runs nbgrader's own commands (``rapportkit.course``) with the course's ``nbgrader_config.py``, so
 whatever ``grader_config.py`` sets (the sandboxed kernel, the judge, feedback without hidden tests) applies.
-``autograde`` grades students in parallel, one ``nbgrader autograde ASSIGNMENT --student S`` subprocess each;
-nbgrader's SQLite gradebook takes one writer at a time, so a student whose grading hit "database is locked" is
-graded again (nbgrader's ``--force`` makes that idempotent).
+``autograde`` grades students in parallel: ``jobs`` long-lived nbgrader processes (:mod:`rapportkit.grade_worker`),
+each running nbgrader's own autograde for one student after another, so nbgrader's start-up is paid once per job,
+not once per student. nbgrader's SQLite gradebook takes one writer at a time, so a student whose grading hit
+"database is locked" is graded again (nbgrader's ``--force`` makes that idempotent).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from rapportkit import course
+from rapportkit import course, grade_worker
 from rapportkit.course import REPO_ROOT, StepResult
 
 LOCKED = "database is locked"
@@ -108,15 +109,6 @@ class Progress:
             self.stream.flush()
 
 
-def _grade_one(assignment: str, student: str, course_dir: Path) -> str:
-    """Grade one student with the instructor command's own batch logic (its reasons), for one student."""
-    from rapportkit.cli import grade_batch  # late: cli imports this module
-
-    result = grade_batch(assignment, [student], course_dir)
-    status = result[student] if isinstance(result, dict) else result
-    return status if isinstance(status, str) else str(status)
-
-
 def _not_in_gradebook(assignment: str, root: Path) -> str | None:
     """Why no student of ``assignment`` can be graded (``None`` if the gradebook knows its notebooks)."""
     db = root / "gradebook.db"
@@ -136,24 +128,33 @@ def _not_in_gradebook(assignment: str, root: Path) -> str | None:
 def autograde(assignment: str, students: list[str] | None = None, jobs: int = 1,
               course_dir: Path | str = REPO_ROOT, progress: TextIO | None = sys.stderr, retries: int = 6,
               grade_one: Callable[[str, str, Path], str] | None = None) -> dict[str, str]:
-    """Autograde students in parallel (``jobs`` nbgrader processes at once); one failure never stops the batch.
+    """Autograde students in parallel (``jobs`` nbgrader processes); one failure never stops the batch.
 
     Returns ``{student: "graded" or "not graded: <reason>"}`` in the order of ``students``
     (default: everyone with a folder in ``submitted/``).
     """
     root = Path(course_dir)
-    grade_one = grade_one or _grade_one
     students = list(students) if students is not None else submitted_students(assignment, root)
     missing = _not_in_gradebook(assignment, root)
     if missing:
         return {s: f"not graded: {missing}" for s in students}
     bar = Progress(len(students), progress)
     status: dict[str, str] = {}
+    workers: list[grade_worker.Worker] = []
+    local = threading.local()
+
+    def grader() -> Callable[[str, str, Path], str]:
+        if grade_one is not None:
+            return grade_one
+        if not hasattr(local, "worker"):  # one nbgrader process per thread, reused for all its students
+            local.worker = grade_worker.Worker(assignment, root)
+            workers.append(local.worker)
+        return local.worker
 
     def work(student: str) -> str:
         for attempt in range(retries + 1):
             try:
-                result = grade_one(assignment, student, root)
+                result = grader()(assignment, student, root)
             except Exception as err:  # e.g. a timeout: report it, keep the batch going
                 result = f"not graded: {type(err).__name__}: {err}"
             if LOCKED not in result or attempt == retries:
@@ -161,12 +162,16 @@ def autograde(assignment: str, students: list[str] | None = None, jobs: int = 1,
             time.sleep(random.uniform(0.2, 1.0) * (attempt + 1))  # another writer held the gradebook
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(work, s): s for s in students}
-        for fut in as_completed(futures):
-            student = futures[fut]
-            status[student] = fut.result()
-            bar.update(student, status[student])
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(work, s): s for s in students}
+            for fut in as_completed(futures):
+                student = futures[fut]
+                status[student] = fut.result()
+                bar.update(student, status[student])
+    finally:
+        for worker in workers:
+            worker.close()
     return {s: status[s] for s in students}
 
 

@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from rapportkit import course, demo, judge, report
+from rapportkit import course, demo, grade_worker, report
 
 DEFAULT_COHORT = course.REPO_ROOT / "tests" / "data" / "cohort" / "01_trust.yaml"
 
@@ -32,32 +32,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def grade_batch(assignment: str, students: list[str], course_dir: Path) -> dict[str, str]:
     """Autograde each student on their own, so one broken submission cannot stop the batch.
 
-    Returns ``{student: status}``: ``"graded"``, ``"graded; <notes>"`` (e.g. files written outside the
-    submission), or ``"not graded: <reason>"`` naming the file and what is wrong with it. A student who
-    could not be graded has no submission left in the gradebook (nbgrader may leave one at 0 points).
+    Returns ``{student: status}`` (see :func:`rapportkit.grade_worker.grade_student`): ``"graded"``,
+    ``"graded; <notes>"`` or ``"not graded: <reason>"`` naming the file and what is wrong with it. One nbgrader
+    process grades them all, one after another.
     """
-    course_dir = Path(course_dir)
-    status = {}
-    for student in students:
-        problems = course.submission_problems(assignment, student, course_dir)
-        before = course.snapshot(course_dir)
-        step = course.autograde(assignment, student, course_dir)
-        notes = []
-        if written := course.changed_files(before, course.snapshot(course_dir)):
-            shown = ", ".join(written[:10]) + (f" and {len(written) - 10} more" if len(written) > 10 else "")
-            notes.append(f"files outside its folder changed while it was graded: {shown}")
-        # What the judge and the sandbox reported: cheats named, a sandbox that could not run (issue 9).
-        notes += judge.findings_from_log(step.log, student)
-        if step.ok:
-            status[student] = "; ".join(["graded", *problems, *notes])
-            continue
-        try:
-            course.forget_submission(assignment, student, course_dir)
-        except Exception as err:  # e.g. the gradebook is busy: say so, keep the batch going
-            notes.append(f"its failed submission could not be removed from the gradebook ({err})")
-        # Say what is wrong with the file if we can tell; else what nbgrader said.
-        status[student] = "not graded: " + "; ".join([*(problems or [step.reason()]), *notes])
-    return status
+    worker = grade_worker.Worker(assignment, course_dir)
+    try:
+        return {student: worker(assignment, student, Path(course_dir)) for student in students}
+    finally:
+        worker.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

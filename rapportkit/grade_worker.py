@@ -1,0 +1,190 @@
+"""One long-lived nbgrader process that autogrades students one after another, as it is told.
+
+``nbgrader autograde --student S`` spends about a second starting Python and importing nbgrader before it grades
+anything; a class of 200 graded one process per student pays that 200 times. A worker pays it once: it runs
+nbgrader's own ``AutogradeApp`` (what the ``nbgrader autograde`` command runs, with the course's
+``nbgrader_config.py``, so the sandboxed kernel and the judge apply) for each student it is sent, in turn.
+
+Protocol (JSON lines): the parent writes ``{"student": S}``; the worker answers ``{"student": S, "status": ...}``
+with the status of :func:`grade_student`. Everything the grading prints, nbgrader's log included, is captured per
+student (file descriptors 1 and 2 too), so a student's report holds only their own lines.
+
+    python -m rapportkit.grade_worker ASSIGNMENT      # run in the course folder
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from rapportkit import course, judge
+from rapportkit.course import StepResult
+
+Autograder = Callable[[str, str, Path], StepResult]
+
+
+def grade_student(assignment: str, student: str, course_dir: Path | str,
+                  run: Autograder | None = None) -> str:
+    """Autograde one student and say how it went, naming the file and what is wrong if it could not be graded.
+
+    Returns ``"graded"``, ``"graded; <notes>"`` (the judge's findings, a missing sandbox, files written outside
+    the submission) or ``"not graded: <reason>"``. A student who could not be graded is removed from the gradebook
+    (nbgrader may leave a submission at 0 points). ``run`` does the grading (default: nbgrader in a subprocess).
+    """
+    course_dir = Path(course_dir)
+    run = run or (lambda a, s, root: course.autograde(a, s, root))
+    problems = course.submission_problems(assignment, student, course_dir)
+    before = course.snapshot(course_dir)
+    step = run(assignment, student, course_dir)
+    notes = []
+    if written := course.changed_files(before, course.snapshot(course_dir)):
+        shown = ", ".join(written[:10]) + (f" and {len(written) - 10} more" if len(written) > 10 else "")
+        notes.append(f"files outside its folder changed while it was graded: {shown}")
+    # What the judge and the sandbox reported: cheats named, a sandbox that could not run.
+    notes += judge.findings_from_log(step.log, student)
+    if step.ok:
+        return "; ".join(["graded", *problems, *notes])
+    try:
+        course.forget_submission(assignment, student, course_dir)
+    except Exception as err:  # e.g. the gradebook is busy: say so, keep the batch going
+        notes.append(f"its failed submission could not be removed from the gradebook ({err})")
+    # Say what is wrong with the file if we can tell; else what nbgrader said.
+    return "not graded: " + "; ".join([*(problems or [step.reason()]), *notes])
+
+
+def autograde_here(assignment: str, student: str, course_dir: Path) -> StepResult:
+    """``nbgrader autograde ASSIGNMENT --force --student STUDENT`` run by nbgrader's app in this process.
+
+    The current directory must be ``course_dir`` (nbgrader finds ``nbgrader_config.py`` there). Output on file
+    descriptors 1 and 2 while it runs (the kernel's, warnings, nbgrader's log) is returned as the step's log.
+    """
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    args = (assignment, "--force", "--student", student)
+    with tempfile.TemporaryFile(mode="w+b") as out:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        # A new app for each student, made the process's singleton as the ``nbgrader`` command makes it: parts
+        # without a parent (the kernel manager, the sandbox) log through the singleton's logger.
+        AutogradeApp.clear_instance()
+        app = AutogradeApp.instance()
+        try:
+            app.initialize(list(args))
+            app.start()
+            code = 0
+        except SystemExit as stop:  # nbgrader says "failed" with sys.exit(1)
+            code = stop.code if isinstance(stop.code, int) else 1
+        except Exception:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for handler in list(app.log.handlers):  # the log file handler nbgrader adds on every initialize
+                if isinstance(handler, logging.FileHandler):
+                    app.log.removeHandler(handler)
+                    handler.close()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        out.seek(0)
+        log = out.read().decode("utf-8", errors="replace")
+    return StepResult(args, code, log)
+
+
+def serve(assignment: str, requests: IO[str], answers: IO[str]) -> None:
+    """Grade each student named on ``requests`` in the current directory; answer on ``answers``."""
+    root = Path.cwd()
+    for line in requests:
+        if not line.strip():
+            continue
+        student = json.loads(line)["student"]
+        try:
+            status = grade_student(assignment, student, root, run=autograde_here)
+        except Exception as err:  # one student's failure is their report, not the worker's end
+            status = f"not graded: {type(err).__name__}: {err}"
+        answers.write(json.dumps({"student": student, "status": status}) + "\n")
+        answers.flush()
+
+
+class Worker:
+    """A :mod:`rapportkit.grade_worker` process for one assignment; call it with a student to grade them.
+
+    If the process dies while grading (out of memory, killed), that student gets the reason and the next call
+    starts a fresh process.
+    """
+
+    def __init__(self, assignment: str, course_dir: Path | str) -> None:
+        self.assignment, self.course_dir = assignment, Path(course_dir).resolve()
+        self.proc: subprocess.Popen | None = None
+        self._errors: IO[str] | None = None
+
+    def _start(self) -> subprocess.Popen:
+        self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        return subprocess.Popen(
+            [sys.executable, "-m", "rapportkit.grade_worker", self.assignment],
+            cwd=self.course_dir, env=course.nbgrader_env(), text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
+        )
+
+    def __call__(self, assignment: str, student: str, course_dir: Path) -> str:
+        if assignment != self.assignment or Path(course_dir).resolve() != self.course_dir:
+            raise ValueError(f"this worker grades {self.assignment} in {self.course_dir}")
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = self._start()
+        try:
+            self.proc.stdin.write(json.dumps({"student": student}) + "\n")
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            answer = ""
+        if answer:
+            return json.loads(answer)["status"]
+        code = self.proc.wait()
+        self._errors.seek(0)
+        tail = self._errors.read()[-500:].strip()
+        self.proc = None
+        return f"not graded: the grading process stopped (exit code {code}) while grading {student}" + (
+            f": {tail}" if tail else "")
+
+    def close(self) -> None:
+        """Let the process finish (end of its input) and wait for it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m rapportkit.grade_worker ASSIGNMENT  (in the course folder)", file=sys.stderr)
+        return 2
+    course.ensure_tools_on_path()
+    # The answers go on a private copy of stdout; fd 1 itself is taken by each student's grading output.
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    serve(argv[0], sys.stdin, answers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

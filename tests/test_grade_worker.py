@@ -1,0 +1,98 @@
+"""The long-lived grading process behind ``rapportkit course autograde`` (``rapportkit.grade_worker``).
+
+It runs nbgrader's own autograde app for one student after another; its gradebook must equal what
+``nbgrader autograde`` itself writes, and a worker that dies must cost only the student it was grading.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from nbgrader.api import Gradebook
+
+from rapportkit import course, demo, grade_worker
+from rapportkit.cli import grade_batch
+from tests.conftest import COHORTS, copy_course
+
+ASSIGNMENT = "01_trust"
+
+
+class DyingWorker(grade_worker.Worker):
+    """A worker whose process reads one request, says something on stderr and exits with code 3."""
+
+    def _start(self) -> subprocess.Popen:
+        import tempfile
+
+        self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        code = "import sys; sys.stdin.readline(); print('MemoryError: out of memory', file=sys.stderr); sys.exit(3)"
+        return subprocess.Popen([sys.executable, "-c", code], text=True, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=self._errors)
+
+
+def test_a_worker_that_dies_costs_only_its_student_and_the_next_call_starts_a_new_one(tmp_path: Path):
+    worker = DyingWorker(ASSIGNMENT, tmp_path)
+    try:
+        first = worker(ASSIGNMENT, "ana", tmp_path)
+        assert first == ("not graded: the grading process stopped (exit code 3) while grading ana: "
+                         "MemoryError: out of memory")
+        second = worker(ASSIGNMENT, "ben", tmp_path)
+        assert second.startswith("not graded: the grading process stopped (exit code 3) while grading ben")
+    finally:
+        worker.close()
+
+
+def test_a_worker_grades_only_its_own_assignment_and_course(tmp_path: Path):
+    worker = grade_worker.Worker(ASSIGNMENT, tmp_path)
+    with pytest.raises(ValueError, match="this worker grades 01_trust"):
+        worker("02_empathy", "ana", tmp_path)
+    assert worker.proc is None  # nothing was started for a request it refuses
+
+
+def test_the_worker_command_says_how_to_call_it():
+    proc = subprocess.run([sys.executable, "-m", "rapportkit.grade_worker"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "usage: python -m rapportkit.grade_worker ASSIGNMENT" in proc.stderr
+
+
+def scores(db: Path) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    with Gradebook(f"sqlite:///{db}") as gb:
+        return {(sub.student_id, g.name): (g.auto_score, g.manual_score)
+                for sub in gb.assignment_submissions(ASSIGNMENT) for nb in sub.notebooks for g in nb.grades}
+
+
+def collected_course(root: Path, students: list[str]) -> Path:
+    """A course copy with the Trust assignment generated and ``students`` of the test cohort collected."""
+    copy_course(root)
+    cohort = yaml.safe_load((COHORTS / f"{ASSIGNMENT}.yaml").read_text(encoding="utf-8"))
+    cohort["students"] = {s: cohort["students"][s] for s in students}
+    subset = root / "cohort.yaml"
+    subset.write_text(yaml.safe_dump(cohort, sort_keys=False), encoding="utf-8")
+    for step in (course.generate(ASSIGNMENT, root),):
+        assert step.ok, step.log
+    demo.build_submissions(subset, root)
+    step = course.zip_collect(ASSIGNMENT, root)
+    assert step.ok, step.log
+    return root
+
+
+@pytest.mark.nbgrader
+def test_one_worker_grades_exactly_like_nbgrader_autograde(tmp_path: Path):
+    students = ["demo_complete", "demo_weak", "demo_broken"]
+    ours = collected_course(tmp_path / "ours", students)
+    theirs = collected_course(tmp_path / "theirs", students)
+    status = grade_batch(ASSIGNMENT, students, ours)
+    nbgrader = course.autograde(ASSIGNMENT, None, theirs)  # nbgrader's own loop over every student
+    assert not nbgrader.ok  # the broken notebook fails nbgrader's run, after it graded the others
+
+    assert status["demo_complete"] == "graded", status
+    assert status["demo_weak"].startswith("graded"), status
+    assert status["demo_broken"].startswith("not graded: 01_trust.ipynb: not a notebook (broken JSON"), status
+    got, want = scores(ours / "gradebook.db"), scores(theirs / "gradebook.db")
+    graded = {"demo_complete", "demo_weak"}
+    assert {s for s, _ in got} == graded  # the broken one was taken out of the gradebook
+    assert got == {k: v for k, v in want.items() if k[0] in graded}
+    total = {s: sum(auto or 0 for (who, _), (auto, _) in got.items() if who == s) for s in graded}
+    assert total["demo_complete"] > total["demo_weak"]
