@@ -4,7 +4,7 @@ The corpus is ``tests/data/bad_submissions/`` (see its README): raw files that a
 a binary ``.ipynb``, junk, a transcript without a notebook, the cheat's code), plus notebooks built here from the
 *current* release and solution, because a committed copy of an old release would test an exercise that no longer
 exists. Everything goes through real nbgrader: ``zip_collect`` into ``submitted/``, then
-``rapportkit.cli.grade_batch`` (one ``nbgrader autograde --student`` per student, with reasons).
+``rapportkit.cli.grade_batch`` (nbgrader's autograde for one student after another, with reasons).
 
 Checks: the batch finishes; every student gets a grade or a reason that names the file and what is wrong; the honest
 students' grades equal a solo grading of the same notebooks; the gradebook holds exactly the graded submissions.

@@ -147,7 +147,13 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             raise ScenarioError(f"no shipped scenario called {text_name!r}; expected one of: {known}, or a path")
     if not path.exists():
         raise ScenarioError([Problem(str(path), None, "", "file not found; expected a path to a .yaml file")])
-    return parse_scenario(path.read_text(encoding="utf-8"), str(path), path)
+    return _parse_once(path.read_text(encoding="utf-8"), str(path), path)
+
+
+@lru_cache(maxsize=64)
+def _parse_once(text: str, filename: str, path: Path) -> Scenario:
+    """A file's text is validated once per process (a grading worker checks hundreds of transcripts)."""
+    return parse_scenario(text, filename, path)
 
 
 def load_scenarios(folder: str | Path) -> dict[str, Scenario]:
