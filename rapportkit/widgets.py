@@ -9,7 +9,11 @@ w.reply.value = "It sounds like coming here took some courage."   # drive it fro
 
 Keyboard: the reply box sends on Enter (``continuous_update=False`` syncs the value on Enter or when
 focus leaves the box, and the widget observes ``value``; ``Text.on_submit`` is deprecated in
-ipywidgets 8). Tab reaches the Submit, choice and End session buttons; Space/Enter presses them.
+ipywidgets 8). Tab reaches the Submit, choice, End session and Start again buttons; Space/Enter presses them.
+
+Start again (shown once there is a turn to lose) asks the engine to keep the transcript as an earlier
+attempt (``roleplay_john.attempt-1.json``) and start fresh; the notice above the conversation says where
+the earlier attempt is and which file will be graded.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from typing import Any
 import ipywidgets as widgets
 
 from rapportkit.plots import figure_png, rapport_curve
-from rapportkit.roleplay import INTAKE_IDS, INTAKE_LABELS, RolePlay, Scenario, SessionSummary, TurnResult
+from rapportkit.roleplay import (
+    INTAKE_IDS,
+    INTAKE_LABELS,
+    RolePlay,
+    Scenario,
+    SessionSummary,
+    TranscriptError,
+    TurnResult,
+)
 
 # Choice buttons must wrap long therapist lines instead of cutting them off.
 _STYLE = """<style>
@@ -42,7 +54,7 @@ class RolePlayWidget(widgets.VBox):
 
     Sub-widgets are attributes so tests can drive it: ``.reply``, ``.submit``, ``.choices`` (a box of
     ``.choice_buttons``), ``.transcript_html``, ``.coach``, ``.meter``, ``.curve``, ``.end_button``,
-    ``.summary_html``. The engine is ``.session`` (a ``RolePlay``).
+    ``.again_button``, ``.notice``, ``.summary_html``. The engine is ``.session`` (a ``RolePlay``).
     """
 
     def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, **kwargs: Any):
@@ -60,6 +72,7 @@ class RolePlayWidget(widgets.VBox):
             + "</div>",
             tooltip=f"Role-play with {name}",
         )
+        self.notice = widgets.HTML(tooltip="About this session and its saved file")
         self.transcript_html = widgets.HTML(tooltip=f"Conversation with {name}")
         self.reply = widgets.Text(
             value="",
@@ -96,11 +109,16 @@ class RolePlayWidget(widgets.VBox):
             tooltip="Finish the session and show your summary",
             button_style="warning",
         )
+        self.again_button = widgets.Button(
+            description="Start again",
+            tooltip=f"Keep this attempt in a separate file and start a new session with {name}",
+        )
         self.summary_html = widgets.HTML(tooltip="Session summary")
 
         self.reply.observe(self._on_reply_value, names="value")
         self.submit.on_click(lambda _b: self._submit_text(self.reply.value))
         self.end_button.on_click(lambda _b: self._end())
+        self.again_button.on_click(lambda _b: self.start_again())
 
         self.reply_row = widgets.HBox([self.reply, self.submit], layout=widgets.Layout(width="100%"))
         left = widgets.VBox(
@@ -114,11 +132,11 @@ class RolePlayWidget(widgets.VBox):
                 self.meter,
                 self.meter_label,
                 self.curve,
-                self.end_button,
+                widgets.HBox([self.end_button, self.again_button]),
             ],
             layout=widgets.Layout(width="38%", padding="0 0 0 1em"),
         )
-        super().__init__([self.header, widgets.HBox([left, right]), self.summary_html], **kwargs)
+        super().__init__([self.header, self.notice, widgets.HBox([left, right]), self.summary_html], **kwargs)
 
         # The opening line, then any turns resumed from an existing transcript.
         self._say(name, sc.opening)
@@ -140,7 +158,7 @@ class RolePlayWidget(widgets.VBox):
 
     def _submit_text(self, text: str) -> None:
         if self.session.finished:
-            self.coach.value = "<i>The session has ended. Run the cell again to start a new one.</i>"
+            self.coach.value = "<i>The session has ended. Press Start again to practise it again.</i>"
             return
         if self.session.is_choice_turn:
             self.coach.value = "<i>Pick one of the options on the left.</i>"
@@ -176,7 +194,42 @@ class RolePlayWidget(widgets.VBox):
         self._refresh()
         self._show_summary(summary)
 
+    def start_again(self) -> None:
+        """Keep this attempt and start a fresh session (what the Start again button does)."""
+        try:
+            kept = self.session.start_again()
+        except TranscriptError as err:  # nothing was moved or reset: say so and carry on
+            self._set_notice(f"{err} Your session carries on.")
+            return
+        self._log = []
+        self._say(self.session.client_name, self.session.scenario.opening)
+        self.coach.value = ""
+        self.summary_html.value = ""
+        self._clear_reply()
+        path = self.session.transcript_path
+        if path is None:
+            self._set_notice(
+                "A new session has started. The earlier attempt was not kept: this role-play is not saved to a file."
+            )
+        elif kept is None:
+            self._set_notice(
+                f"A new session has started. There was no saved file to keep. This new session is saved to "
+                f"{path}: that is the file that will be graded."
+            )
+        else:
+            self._set_notice(
+                f"A new session has started. Your earlier attempt is kept in {kept} and will not be graded. "
+                f"This new session is saved to {path}: that is the file that will be graded."
+            )
+        self._refresh()
+        # The pressed button is now hidden; give keyboard users somewhere to be: the first thing to answer with.
+        (self.choice_buttons[0] if self.choice_buttons else self.reply).focus()
+
     # --- views -------------------------------------------------------------------------------------
+
+    def _set_notice(self, text: str) -> None:
+        # role=status: screen readers announce it, as the button that was pressed disappears.
+        self.notice.value = f"<div role='status' style='margin:0.3em 0'><b>{_esc(text)}</b></div>"
 
     def _clear_reply(self) -> None:
         self._clearing = True
@@ -238,13 +291,14 @@ class RolePlayWidget(widgets.VBox):
         self.curve.value = (
             f'<img alt="{_esc(alt)}" width="360" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
         )
-        # Show the controls that fit the current turn.
+        # Show the controls that fit the current turn; Start again once there is something to start again from.
+        self.again_button.layout.display = None if s.history or s.finished else "none"
+        self.end_button.description = "Show summary" if s.finished else "End session"
         self.choice_buttons = []
         if s.finished:
             self.choices.children = ()
             self.reply_row.layout.display = "none"
             self.hint_html.value = ""
-            self.end_button.description = "Show summary"
             return
         self.hint_html.value = f"<div><i>{_esc(s.hint)}</i></div>" if s.hint else ""
         if s.is_choice_turn:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,14 @@ import pytest
 from rapportkit.roleplay import (
     RolePlay,
     TranscriptError,
+    archive_transcript,
+    kept_attempts,
     load_scenario,
     load_transcript,
     replay,
     verify_transcript,
 )
+from rapportkit.roleplay.transcript import attempt_path, transcript_data
 
 GOOD_INPUTS = [
     "a",
@@ -146,3 +151,125 @@ def test_resume_of_a_broken_file_starts_fresh_without_touching_it(tmp_path: Path
 def test_replay_rejects_extra_turns() -> None:
     with pytest.raises(ValueError, match="already ended"):
         replay("john", ["b", "later", "brush_off", "a"])
+
+
+def test_start_again_keeps_each_attempt_under_the_next_free_name(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    first = play(path, ["a"])
+    first_text = path.read_text()
+    kept = first.start_again()
+    assert kept == tmp_path / "roleplay_john.attempt-1.json"
+    assert kept.read_text() == first_text and not path.exists()  # moved, not copied and left behind
+    assert first.history == [] and first.rapport_curve == [first.scenario.start_rapport] and not first.finished
+
+    first.respond("b")  # the fresh session writes the graded file again
+    assert load_transcript(path)["turns"] == [{"turn": "welcome", "input": "b"}]
+    assert first.start_again() == tmp_path / "roleplay_john.attempt-2.json"
+    assert kept_attempts(path) == [tmp_path / "roleplay_john.attempt-1.json", tmp_path / "roleplay_john.attempt-2.json"]
+    assert load_transcript(kept_attempts(path)[1])["turns"][0]["input"] == "b"
+
+
+def test_archive_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    assert archive_transcript(path) is None  # nothing to keep
+    # A gap (attempt-1 deleted) and an unrelated look-alike: numbers keep counting up from the highest.
+    (tmp_path / "roleplay_john.attempt-2.json").write_text("two")
+    (tmp_path / "roleplay_john.attempt-x.json").write_text("not an attempt")
+    (tmp_path / "other.attempt-9.json").write_text("another transcript's")
+    path.write_text("current")
+    assert archive_transcript(path) == tmp_path / "roleplay_john.attempt-3.json"
+    assert (tmp_path / "roleplay_john.attempt-2.json").read_text() == "two"
+    assert (tmp_path / "roleplay_john.attempt-3.json").read_text() == "current"
+    assert attempt_path("notes/t.json", 4) == Path("notes/t.attempt-4.json")
+
+
+def test_archive_takes_the_next_name_if_one_appears_meanwhile(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "roleplay_john.json"
+    path.write_text("current")
+    real_link = os.link
+
+    def racing_link(src, dst, **kw):  # another writer creates attempt-1 between our look and our move
+        if Path(dst).name == "roleplay_john.attempt-1.json" and not Path(dst).exists():
+            Path(dst).write_text("someone else's")
+        return real_link(src, dst, **kw)
+
+    monkeypatch.setattr(os, "link", racing_link)
+    assert archive_transcript(path) == tmp_path / "roleplay_john.attempt-2.json"
+    assert (tmp_path / "roleplay_john.attempt-1.json").read_text() == "someone else's"
+    assert (tmp_path / "roleplay_john.attempt-2.json").read_text() == "current" and not path.exists()
+
+
+def test_archive_without_hard_links_copies_then_removes(tmp_path: Path, monkeypatch) -> None:
+    def no_links(src, dst, **kw):
+        raise OSError(errno.EPERM, "Operation not permitted")  # what some network drives say
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "roleplay_john.json"
+    path.write_text("current")
+    (tmp_path / "roleplay_john.attempt-1.json").write_text("one")
+    assert archive_transcript(path) == tmp_path / "roleplay_john.attempt-2.json"
+    assert (tmp_path / "roleplay_john.attempt-1.json").read_text() == "one"
+    assert (tmp_path / "roleplay_john.attempt-2.json").read_text() == "current" and not path.exists()
+
+
+def test_archive_refuses_cleanly_when_the_file_cannot_be_moved(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "roleplay_john.json"
+    rp = play(path, ["a"])
+    before = path.read_text()
+
+    def denied(src, dst, **kw):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "link", denied)
+    with pytest.raises(TranscriptError) as err:
+        rp.start_again()
+    assert str(err.value) == (
+        f"Could not keep the previous attempt: {path} could not be moved to roleplay_john.attempt-1.json "
+        "(Permission denied). Nothing was changed."
+    )
+    assert path.read_text() == before and kept_attempts(path) == []  # nothing moved, nothing half-written
+    assert len(rp.history) == 1  # and the session carries on
+
+
+def test_archive_puts_the_file_back_if_the_original_cannot_be_removed(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "roleplay_john.json"
+    path.write_text("current")
+    real_unlink = Path.unlink
+
+    def stuck(self, missing_ok=False):
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", stuck)
+    with pytest.raises(TranscriptError, match="could not be moved"):
+        archive_transcript(path)
+    assert path.read_text() == "current" and kept_attempts(path) == []
+
+
+def test_start_again_without_a_file(tmp_path: Path) -> None:
+    rp = RolePlay("john")
+    rp.respond("a")
+    assert rp.start_again() is None and rp.history == []
+    saved = RolePlay("john", transcript_path=tmp_path / "t.json")
+    assert saved.start_again() is None and not (tmp_path / "t.json").exists()
+
+
+BAD_TURNS = {
+    "extra turn": [{"turn": "welcome", "input": "b"}, {"input": "later"}, {"input": "brush_off"}, {"input": "a"}],
+    "wrong turn": [{"turn": "welcome", "input": "a"}, {"turn": "closing", "input": "Hello."}],
+    "not a turn": [{"turn": "welcome", "input": 3}],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TURNS))
+def test_replay_and_verify_give_the_same_reason(tmp_path: Path, case: str) -> None:
+    """One step function checks each turn, so grading's note and replay's error say the same thing."""
+    turns = BAD_TURNS[case]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(transcript_data(RolePlay("john")) | {"turns": turns}))
+    with pytest.raises(ValueError) as err:
+        replay("john", turns)
+    number, reason = str(err.value).split(": ", 1)
+    _rp, problems = verify_transcript(path, "john")
+    assert f"{number} cannot be replayed ({reason}); only the first {len(turns) - 1} turns count" in problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -127,3 +128,66 @@ def test_rapport_curve_is_an_image_with_alt_text():
     w.choose("a")
     assert '<img alt="Rapport after each turn: ' in w.curve.value
     assert "data:image/png;base64," in w.curve.value
+
+
+def test_start_again_keeps_the_attempt_and_says_which_file_is_graded(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    w = roleplay("john", transcript_path=path)
+    assert w.again_button.layout.display == "none"  # nothing to start again from yet
+    assert w.again_button.description == "Start again" and w.again_button.tooltip
+    w.choose("a")
+    w.reply.value = OPEN_Q
+    assert w.again_button.layout.display is None  # shown once there is a turn
+    first = path.read_text()
+
+    w.again_button.click()
+    kept = tmp_path / "roleplay_john.attempt-1.json"
+    assert kept.read_text() == first and not path.exists()
+    assert w.session.history == [] and w.session.is_choice_turn and len(w.choice_buttons) == 3
+    assert "You:" not in w.transcript_html.value and "<b>John:</b> Hi. I&#x27;m John." in w.transcript_html.value
+    assert w.meter.value == w.session.scenario.start_rapport and w.coach.value == ""
+    assert "role='status'" in w.notice.value
+    assert f"Your earlier attempt is kept in {kept} and will not be graded" in w.notice.value
+    assert f"This new session is saved to {path}: that is the file that will be graded" in w.notice.value
+    assert w.again_button.layout.display == "none"
+
+    w.choose("b")  # the new session is what the graded file holds
+    assert replay("john", json.loads(path.read_text())["turns"]).rapport_curve == w.session.rapport_curve
+
+
+def test_start_again_after_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    w = roleplay("john", transcript_path=path)
+    w.end_button.click()  # ended straight away: Start again is offered at the end even without turns
+    assert w.session.finished and w.end_button.description == "Show summary"
+    assert w.again_button.layout.display is None and "Session summary" in w.summary_html.value
+    w.submit.click()
+    assert "Press Start again" in w.coach.value
+
+    w.again_button.click()
+    assert not w.session.finished and w.summary_html.value == ""
+    assert w.end_button.description == "End session" and w.session.is_choice_turn
+    assert (tmp_path / "roleplay_john.attempt-1.json").exists()
+
+    again = roleplay("john", transcript_path=path)  # re-running the cell: a fresh session, not the ended one
+    assert not again.session.finished and again.session.history == []
+
+
+def test_start_again_with_no_file_or_a_refusal(tmp_path: Path, monkeypatch) -> None:
+    unsaved = roleplay("john")
+    unsaved.choose("a")
+    unsaved.again_button.click()
+    assert unsaved.session.history == [] and "not saved to a file" in unsaved.notice.value
+
+    path = tmp_path / "roleplay_john.json"
+    w = roleplay("john", transcript_path=path)
+    w.choose("a")
+
+    def denied(src, dst, **kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "link", denied)
+    w.again_button.click()
+    assert "Could not keep the previous attempt" in w.notice.value and "Your session carries on" in w.notice.value
+    assert len(w.session.history) == 1 and "Water would be good" in w.transcript_html.value
+    assert path.exists() and not list(tmp_path.glob("*.attempt-*"))

@@ -6,6 +6,7 @@ rp = RolePlay(load_scenario("john"), transcript_path="john_transcript.json")
 rp.respond("a")                     # a choice turn: the option id
 rp.respond("It sounds like coming here took some courage.")  # a free-text turn
 rp.summary()
+rp.start_again()                    # keep the transcript as john_transcript.attempt-1.json; play afresh
 ```
 """
 
@@ -22,6 +23,8 @@ from rapportkit.roleplay.loader import (
 from rapportkit.roleplay.summary import INTAKE_IDS, INTAKE_LABELS, SessionSummary, summarise
 from rapportkit.roleplay.transcript import (
     TranscriptError,
+    archive_transcript,
+    kept_attempts,
     load_transcript,
     replay,
     save_transcript,
@@ -38,8 +41,10 @@ __all__ = [
     "SessionSummary",
     "TranscriptError",
     "TurnResult",
+    "archive_transcript",
     "base_change",
     "is_silence",
+    "kept_attempts",
     "load_scenario",
     "load_scenarios",
     "load_transcript",

@@ -91,6 +91,7 @@ class RolePlay:
     ``RolePlay(scenario, transcript_path=None)``; ``scenario`` is a ``Scenario``, a shipped name
     (``"john"``) or a path. With ``transcript_path`` every turn is saved to that JSON file, and an
     existing transcript there is resumed (so re-running a notebook, as nbgrader does, never wipes it).
+    ``start_again()`` keeps that file as an earlier attempt and starts a fresh session.
     """
 
     def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, resume: bool = True):
@@ -161,7 +162,7 @@ class RolePlay:
     def respond(self, text_or_choice: str) -> TurnResult:
         """Play one turn: typed words on a free-text turn, an option id (or its text) on a choice turn."""
         if self.finished:
-            raise RuntimeError("This session has ended; start a new RolePlay to practise again.")
+            raise RuntimeError("This session has ended; call start_again() to practise it again.")
         if not isinstance(text_or_choice, str):
             raise TypeError(f"respond() expects text or an option id, got {type(text_or_choice).__name__}")
         turn_id = self.current_turn_id
@@ -183,6 +184,22 @@ class RolePlay:
             self.ended_by_student = True
         self._save()
         return self.summary()
+
+    def start_again(self) -> Path | None:
+        """Start a fresh session, first moving the transcript aside as an earlier attempt.
+
+        Returns where the previous transcript was kept (``roleplay_john.attempt-1.json``...), or None if
+        there was no file to keep. The new session saves to ``transcript_path`` from its first turn. If the
+        file cannot be moved, raises ``TranscriptError`` and this session carries on unchanged.
+        """
+        kept = None
+        if self.transcript_path is not None:
+            from rapportkit.roleplay.transcript import archive_transcript
+
+            kept = archive_transcript(self.transcript_path)  # raises before anything is reset
+        self._reset()
+        self.resume_problem = None
+        return kept
 
     def summary(self) -> SessionSummary:
         """Counts of questions and reflections, MITI bands, rapport curve, intake questions asked."""

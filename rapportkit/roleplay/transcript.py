@@ -3,12 +3,16 @@
 A transcript holds the *inputs* (what the student typed or chose) and the *claims* (rapport per turn,
 final rapport, summary). Grading trusts only the inputs: ``replay`` rebuilds the session from them with
 the deterministic engine, and ``verify_transcript`` reports every claim that the replay does not earn.
+``archive_transcript`` moves a transcript aside (never overwriting anything) so a student can start again.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -81,6 +85,99 @@ def load_transcript(path: str | Path) -> dict[str, Any]:
     return data
 
 
+# Earlier attempts sit next to the transcript: roleplay_john.json -> roleplay_john.attempt-1.json, -2, ...
+ATTEMPT_NAME = "{stem}.attempt-{n}{suffix}"
+# errno values from link() that mean "this filesystem has no hard links", not "you may not write here".
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK, errno.ENOSYS})
+
+
+def attempt_path(path: str | Path, n: int) -> Path:
+    """Where attempt ``n`` of the transcript at ``path`` is kept: ``roleplay_john.attempt-1.json`` for n=1."""
+    path = Path(path)
+    return path.with_name(ATTEMPT_NAME.format(stem=path.stem, n=n, suffix=path.suffix))
+
+
+def kept_attempts(path: str | Path) -> list[Path]:
+    """The earlier attempts kept for the transcript at ``path``, oldest first."""
+    return [attempt_path(path, n) for n in _attempt_numbers(Path(path))]
+
+
+def _attempt_numbers(path: Path) -> list[int]:
+    pattern = re.compile(re.escape(path.stem) + r"\.attempt-([1-9]\d*)" + re.escape(path.suffix))
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    return sorted(int(m.group(1)) for name in names if (m := pattern.fullmatch(name)))
+
+
+def archive_transcript(path: str | Path) -> Path | None:
+    """Move the transcript at ``path`` to the next free ``<name>.attempt-N<suffix>``; return where it went.
+
+    N is one more than the highest attempt already kept, so numbers follow the order of attempts even if
+    one was deleted. Nothing is ever overwritten, even by a file that appears meanwhile. Returns None when
+    there is no file at ``path``. Raises ``TranscriptError`` (leaving the file where it was) if it cannot be moved.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    n = max(_attempt_numbers(path), default=0) + 1
+    for _ in range(1000):  # bounded: only a racing writer or a broken filesystem gets past the first try
+        target = attempt_path(path, n)
+        try:
+            _move_without_overwriting(path, target)
+            return target
+        except FileExistsError:
+            n += 1
+        except OSError as err:
+            raise TranscriptError(
+                f"Could not keep the previous attempt: {path} could not be moved to {target.name} "
+                f"({err.strerror or err}). Nothing was changed."
+            ) from err
+    raise TranscriptError(f"Could not keep the previous attempt: no free attempt name next to {path}.")
+
+
+def _move_without_overwriting(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst``; ``FileExistsError`` if ``dst`` exists (``os.rename`` would silently replace it)."""
+    try:
+        os.link(src, dst)  # atomic, and fails rather than replacing an existing dst
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno not in _NO_HARD_LINKS or not src.is_file():
+            raise
+        # A filesystem without hard links (some network drives): claim the name exclusively, then copy.
+        with open(src, "rb") as inp, open(dst, "xb") as out:
+            try:
+                shutil.copyfileobj(inp, out)
+                out.close()
+                shutil.copystat(src, dst)
+            except BaseException:
+                out.close()
+                dst.unlink(missing_ok=True)
+                raise
+    try:
+        src.unlink()
+    except OSError:
+        dst.unlink(missing_ok=True)  # put things back as they were: one file, at src
+        raise
+
+
+def check_turn(rp: RolePlay, item: Any) -> str:
+    """The input of a transcript turn if ``rp`` can play it next; otherwise ``ValueError`` saying why.
+
+    The one set of per-turn checks behind ``replay`` (which stops with the error) and ``verify_transcript``
+    (which records it as a problem), so both always give the same reason for the same turn.
+    """
+    if not isinstance(item, Mapping) or not isinstance(item.get("input"), str):
+        raise ValueError("expected {'turn': ..., 'input': ...}")
+    if rp.finished:
+        raise ValueError("the session had already ended")
+    if item.get("turn") not in (None, rp.current_turn_id):
+        raise ValueError(f"recorded as turn {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}")
+    return item["input"]
+
+
 def replay(scenario: Scenario | str | Path, turns: Sequence[str | Mapping[str, Any]]) -> RolePlay:
     """Rebuild a session from the inputs alone (strings, or ``{"input": ...}`` dicts from a transcript).
 
@@ -88,13 +185,10 @@ def replay(scenario: Scenario | str | Path, turns: Sequence[str | Mapping[str, A
     """
     rp = RolePlay(load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario)
     for i, item in enumerate(turns):
-        text = item["input"] if isinstance(item, Mapping) else item
-        if rp.finished:
-            raise ValueError(f"turn {i + 1}: the session had already ended; extra turns cannot be replayed")
-        if isinstance(item, Mapping) and item.get("turn") not in (None, rp.current_turn_id):
-            raise ValueError(
-                f"turn {i + 1}: recorded as {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}"
-            )
+        try:
+            text = check_turn(rp, {"input": item} if isinstance(item, str) else item)
+        except ValueError as err:
+            raise ValueError(f"turn {i + 1}: {err}") from None
         rp.respond(text)
     return rp
 
@@ -118,13 +212,7 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
     rp = RolePlay(sc)
     for i, item in enumerate(turns):
         try:
-            if not isinstance(item, Mapping) or not isinstance(item.get("input"), str):
-                raise ValueError("expected {'turn': ..., 'input': ...}")
-            if rp.finished:
-                raise ValueError("the session had already ended")
-            if item.get("turn") not in (None, rp.current_turn_id):
-                raise ValueError(f"recorded as turn {item.get('turn')!r} but the replay is at {rp.current_turn_id!r}")
-            rp.respond(item["input"])
+            rp.respond(check_turn(rp, item))
         except (ValueError, RuntimeError, TypeError) as err:
             problems.append(f"turn {i + 1} cannot be replayed ({err}); only the first {i} turns count")
             break

@@ -1,4 +1,5 @@
-"""The course in a real browser: a lesson's role-play widget, nbgrader's Validate, the formgrader, accessibility.
+"""The course in a real browser: a lesson's role-play widget, nbgrader's Validate, the graded role-play's Start again,
+the formgrader, accessibility.
 
 JupyterLab (the venv's, offline flags) serves a temp copy of the course; Debian's chromium drives it through
 Playwright. Every wait is on a condition in the page (a selector, the kernel's status), never a fixed sleep.
@@ -158,11 +159,22 @@ def test_roleplay_widget_has_no_serious_accessibility_violations(lesson, axe_sou
         targets = [n["target"] for n in v["nodes"]][:5]
         print(f"axe: {v['impact']}: {v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {json.dumps(targets)})")
     assert results["passes"] is not None and widget.locator(".rk-log").count() == 1
+    # The first test took a turn, so the check covers the Start again button too.
+    expect(widget.get_by_role("button", name="Start again")).to_be_visible()
     serious = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
     assert not serious, f"serious or critical accessibility violations in the role-play widget: {serious}"
 
 
-def test_validate_reports_the_unanswered_exercise(page: Page, lab):
+def run_cell(panel: Locator, text: str) -> None:
+    """Run the code cell that contains ``text`` (Shift+Enter) and wait until it has run."""
+    cell = panel.locator(".jp-CodeCell", has_text=text).first
+    cell.locator(".jp-InputArea-editor").click()
+    cell.page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=RUN_ALL)
+
+
+def test_validate_then_start_the_graded_roleplay_again(page: Page, lab):
+    """Validate reports the unanswered exercise; then the graded role-play's Start again keeps the first attempt."""
     panel = open_notebook(page, lab, EXERCISE)
     button = panel.locator(".validate-button")
     expect(button).to_be_visible()
@@ -180,6 +192,38 @@ def test_validate_reports_the_unanswered_exercise(page: Page, lab):
     assert "HIDDEN TESTS" not in text and "score_choice" not in text
     dialog.get_by_role("button", name="Ok").click()
     expect(dialog).to_have_count(0)
+
+    # The graded role-play (Question 7) saves to roleplay_john.json next to the notebook.
+    folder = lab.root / "exercises" / "01_trust"
+    run_cell(panel, "from rapportkit.widgets import roleplay")
+    run_cell(panel, 'transcript_path="roleplay_john.json"')
+    widget = roleplay_widget(panel)
+    log = widget.locator(".rk-log")
+    again = widget.get_by_role("button", name="Start again")
+    expect(again).to_have_count(0)  # nothing to start again from yet (hidden, so not in the tab order)
+    widget.locator("button.rk-choice").first.click()
+    expect(log.locator("p")).to_have_count(3)
+    assert (folder / "roleplay_john.json").is_file()
+
+    # From the keyboard: focus the button by its label and press Enter.
+    again.focus()
+    page.keyboard.press("Enter")
+    notice = widget.get_by_role("status").filter(has_text="new session")
+    expect(notice).to_contain_text("earlier attempt is kept in roleplay_john.attempt-1.json and will not be graded")
+    expect(notice).to_contain_text("new session is saved to roleplay_john.json: that is the file that will be graded")
+    expect(log.locator("p")).to_have_count(1)  # a fresh session: only John's opening line
+    expect(widget.locator("button.rk-choice")).to_have_count(3)
+    expect(again).to_have_count(0)
+    expect(widget.locator("button.rk-choice").first).to_be_focused()  # the keyboard carries on from there
+    kept = folder / "roleplay_john.attempt-1.json"
+    assert kept.is_file() and json.loads(kept.read_text())["turns"][0]["turn"] == "welcome"
+    assert not (folder / "roleplay_john.json").exists()  # written again from the new session's first turn
+    # JupyterLab's file browser shows the kept attempt next to the notebook.
+    listing = page.locator(".jp-DirListing-item", has_text="roleplay_john.attempt-1.json")
+    expect(listing).to_have_count(1)
+    widget.locator("button.rk-choice").nth(1).click()  # the new session's first turn writes the graded file again
+    expect(log.locator("p")).to_have_count(3)
+    assert json.loads((folder / "roleplay_john.json").read_text())["turns"] == [{"turn": "welcome", "input": "b"}]
 
 
 def test_formgrader_lists_the_assignments(page: Page, lab):
