@@ -17,6 +17,7 @@ from rapportkit.answers import notebook_answers
 from rapportkit.skills import analyse
 
 STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
+ATTEMPT = re.compile(r"\.attempt-\d+\.json$")  # roleplay_john.attempt-1.json: an earlier attempt, kept
 # Instructor and grading folders hold other people's answers, never the student's own work.
 NOT_MINE = {"solutions", "source", "submitted", "autograded", "feedback", "release", ".ipynb_checkpoints"}
 SKILLS = ("open questions", "closed questions", "simple reflections", "complex reflections",
@@ -59,8 +60,8 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
                 _count_analysis(counts, analyse(value))
     for tr_path in sorted(root.rglob("roleplay_*.json")):
         step = _step_of(tr_path)
-        if step is None:
-            continue
+        if step is None or ATTEMPT.search(tr_path.name):
+            continue  # earlier attempts (Start again) are kept but not graded: show what will be graded
         from rapportkit.roleplay import TranscriptError, load_transcript, verify_transcript
 
         try:

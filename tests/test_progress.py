@@ -50,6 +50,18 @@ def test_step_profiles_count_replies_and_transcripts(student_folder: Path):
     assert 0 < row["best rapport"] <= 100
 
 
+def test_earlier_attempts_kept_by_start_again_are_not_counted(student_folder: Path):
+    before = step_profiles(student_folder)["01_trust"]
+    work = student_folder / "exercises" / "01_trust"
+    # A longer, better earlier attempt, kept by "Start again": progress shows what will be graded, not it.
+    demo.write_transcript("john", ["a", "It sounds like it took a lot to walk in here today.", "explain",
+                                   "So you're worried your friends would see you as weak if they knew."],
+                          work / "roleplay_john.attempt-1.json")
+    assert step_profiles(student_folder)["01_trust"] == before
+    (work / "roleplay_john.attempt-1.json").rename(work / "roleplay_john.json")
+    assert step_profiles(student_folder)["01_trust"] != before  # the same file, as the graded one, counts
+
+
 def test_an_empty_folder_has_no_profile_and_says_so(tmp_path: Path, capsys):
     assert step_profiles(tmp_path) == {}
     assert show_progress(tmp_path) is None
