@@ -23,15 +23,38 @@ RAPPORT_EXCHANGE     nbgrader exchange [/srv/nbgrader/exchange]
 RAPPORT_HUB_DIR      the hub's own state: database, cookie secret, users' Jupyter config [/srv/rapport-hub]
 RAPPORT_HUB_IP, RAPPORT_HUB_PORT   public address [127.0.0.1:8000]; loopback unless you put TLS in front
 RAPPORT_HUB_API_PORT, RAPPORT_PROXY_API_PORT  internal ports [8081, 8001]
-RAPPORT_SPAWNER      "local" (one system user each) or "simple" (a laptop trial: every user runs as the
-                     hub's own user in RAPPORT_HUB_DIR/home/<name>; not for real students) [local]
+RAPPORT_SPAWNER      "local" (one system user each, run as root) or "simple" (the laptop trial below) [local]
+RAPPORT_TRIAL_PASSWORD  "simple" only: the trial's shared password, 8 characters or more [generated once and
+                     kept in RAPPORT_HUB_DIR/trial_password, readable only by the hub's user]
+
+Trial on a laptop (RAPPORT_SPAWNER=simple) -- a TRIAL, NOT FOR REAL STUDENTS
+-----------------------------------------------------------------------------
+An instructor without root can try the whole course (release, fetch, submit, collect, autograde, feedback)
+as their own user, with made-up names that need not be system users:
+
+    RAPPORT_SPAWNER=simple RAPPORT_HUB_DIR=~/rapport-trial RAPPORT_EXCHANGE=~/rapport-trial/exchange \
+    RAPPORT_INSTRUCTORS=alice RAPPORT_STUDENTS="ana ben" RAPPORT_COURSE_DIR=~/rapport-lab \
+        build/hub-venv/bin/jupyterhub -f deploy/jupyterhub_config.py
+    cat ~/rapport-trial/trial_password      # then open http://127.0.0.1:8000 and log in as alice, ana or ben
+
+* Every user's server (``SimpleLocalProcessSpawner``) runs as the hub's own user, in
+  RAPPORT_HUB_DIR/home/<name> (the instructor's in the course folder): there is no isolation at all between
+  "students", and any of them can read the course's solutions.
+* Login is one shared password for every name in RAPPORT_INSTRUCTORS and RAPPORT_STUDENTS (JupyterHub's
+  ``SharedPasswordAuthenticator``; PAM cannot work here: a hub that is not root can check no one's password
+  but its own, and the trial's names are not system users). Anyone with the password can log in as anyone.
+* So the trial refuses to listen anywhere but on loopback, and refuses to start as root (every server would
+  run as root). nbgrader names a student by the system user of the process; the trial tells each student's
+  server its hub name instead (``CourseDirectory.student_id``), so submissions and feedback stay apart.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
+import secrets
 import sys
 from pathlib import Path
 
@@ -56,6 +79,27 @@ PORT = int(os.environ.get("RAPPORT_HUB_PORT", "8000"))
 HUB_API_PORT = int(os.environ.get("RAPPORT_HUB_API_PORT", "8081"))
 PROXY_API_PORT = int(os.environ.get("RAPPORT_PROXY_API_PORT", "8001"))
 SPAWNER = os.environ.get("RAPPORT_SPAWNER", "local")
+TRIAL = SPAWNER == "simple"
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+if SPAWNER not in ("local", "simple"):
+    raise SystemExit(f"RAPPORT_SPAWNER must be 'local' or 'simple', not {SPAWNER!r}")
+if SPAWNER == "local" and os.geteuid() != 0:
+    raise SystemExit("RAPPORT_SPAWNER=local runs each user's server as that system user: start the hub as root, "
+                     "or try the course as yourself with RAPPORT_SPAWNER=simple (a trial, not for real students)")
+if TRIAL and os.geteuid() == 0:
+    raise SystemExit("RAPPORT_SPAWNER=simple runs every user's server as the hub's own user: do not start it as "
+                     "root (use RAPPORT_SPAWNER=local for a course with real students)")
+if TRIAL and not _loopback(IP):
+    raise SystemExit(f"RAPPORT_SPAWNER=simple is a trial with one shared password and no isolation between "
+                     f"users: it listens on loopback only, not on {IP!r}")
 
 # --- The hub's own state --------------------------------------------------------------------------
 HUB_DIR.mkdir(parents=True, exist_ok=True)
@@ -79,6 +123,30 @@ c.JupyterHub.log_level = os.environ.get("RAPPORT_HUB_LOG_LEVEL", "INFO")
 # PAM: local system users and their own passwords. Instructors are not hub admins: they grade through their
 # own server and need no access to students' servers.
 c.Authenticator.allowed_users = set(INSTRUCTORS) | set(STUDENTS)
+if not TRIAL:
+    c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
+else:
+    # The laptop trial: one shared password for the course's names (see the top of this file).
+    c.JupyterHub.authenticator_class = "jupyterhub.authenticators.shared.SharedPasswordAuthenticator"
+    password_file = HUB_DIR / "trial_password"
+    password = os.environ.get("RAPPORT_TRIAL_PASSWORD", "")
+    if not password:
+        try:
+            password = password_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            password = secrets.token_urlsafe(12)
+            fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(password + "\n")
+        where = f"the password in {password_file}"
+    else:
+        where = "the password in RAPPORT_TRIAL_PASSWORD"
+    if len(password) < 8:
+        raise SystemExit("the trial's shared password must have 8 characters or more")
+    c.SharedPasswordAuthenticator.user_password = password
+    print(f"Rapport Lab TRIAL hub, not for real students: http://{IP}:{PORT}/ -- log in as "
+          f"{', '.join(INSTRUCTORS + STUDENTS) or '(nobody: set RAPPORT_INSTRUCTORS, RAPPORT_STUDENTS)'} with "
+          f"{where}", file=sys.stderr)
 c.JupyterHub.load_groups = {
     "instructors": {"users": INSTRUCTORS},
     "students": {"users": STUDENTS},
@@ -112,7 +180,7 @@ for role in ("instructor", "student"):
 }}}, indent=1), encoding="utf-8")
 
 # --- Users' servers -------------------------------------------------------------------------------
-if SPAWNER == "simple":
+if TRIAL:
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(HUB_DIR / "home" / "{username}")
 else:
@@ -132,11 +200,19 @@ def _pre_spawn(spawner) -> None:  # noqa: ANN001 (jupyterhub.spawner.Spawner)
     """Instructors start in the course folder (their formgrader); students in their home."""
     name = spawner.user.name
     role = "instructor" if name in INSTRUCTORS else "student"
-    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(ETC / role)}
+    config_path = [ETC / role]
     if role == "instructor":
         spawner.notebook_dir = str(COURSE_DIR)
-    elif SPAWNER == "simple":
+    elif TRIAL:
         Path(spawner.home_dir).mkdir(parents=True, exist_ok=True)
+        # Every trial server runs as the same system user, which nbgrader would take as the student's name:
+        # give each student's nbgrader their hub name, so their submissions and feedback are their own.
+        own = ETC / "trial-students" / name
+        own.mkdir(parents=True, exist_ok=True)
+        (own / "nbgrader_config.py").write_text(
+            f"c = get_config()  # noqa: F821\nc.CourseDirectory.student_id = {name!r}\n", encoding="utf-8")
+        config_path.insert(0, own)
+    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": os.pathsep.join(map(str, config_path))}
 
 
 c.Spawner.pre_spawn_hook = _pre_spawn
