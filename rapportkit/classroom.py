@@ -100,7 +100,10 @@ class Progress:
             filled = int(self.width * self.done / max(self.total, 1))
             bar = "#" * filled + "-" * (self.width - filled)
             took = time.monotonic() - self.start
-            line = (f"[{bar}] {self.done}/{self.total} graded in {took:.0f}s"
+            left = self.total - self.done
+            # Students finish at a steady rate once the workers are up, so the rate so far predicts the rest.
+            eta = f", about {took / self.done * left:.0f}s left" if left else ""
+            line = (f"[{bar}] {self.done}/{self.total} graded in {took:.0f}s{eta}"
                     f"{f', {self.failed} not graded' if self.failed else ''}")
             if self.stream.isatty():
                 self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))

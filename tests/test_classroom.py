@@ -118,6 +118,7 @@ def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_ret
     assert peak[0] == 2  # two students at once, never more
     lines = out.getvalue().splitlines()
     assert len(lines) == 6 and lines[-1].startswith("[" + "#" * 30 + "] 6/6") and "2 not graded" in lines[-1]
+    assert all("s left" in line for line in lines[:-1]) and "left" not in lines[-1]  # a time estimate until done
 
 
 # --- Real nbgrader on the Trust cohort -----------------------------------------------------------------
