@@ -132,6 +132,8 @@ class Worker:
         self._errors: IO[str] | None = None
 
     def _start(self) -> subprocess.Popen:
+        if self._errors is not None:
+            self._errors.close()
         self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         return subprocess.Popen(
             [sys.executable, "-m", "rapportkit.grade_worker", self.assignment],
@@ -151,7 +153,14 @@ class Worker:
         except (BrokenPipeError, OSError):
             answer = ""
         if answer:
-            return json.loads(answer)["status"]
+            try:
+                return json.loads(answer)["status"]
+            except (ValueError, KeyError, TypeError):  # not our protocol: stop this worker, start afresh
+                self.proc.kill()
+                self.proc.wait()
+                self.proc = None
+                return (f"not graded: the grading process gave an unreadable answer while grading {student} "
+                        f"({answer.strip()[:200]!r}); a new one grades the next student")
         code = self.proc.wait()
         self._errors.seek(0)
         tail = self._errors.read()[-500:].strip()
@@ -180,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m rapportkit.grade_worker ASSIGNMENT  (in the course folder)", file=sys.stderr)
         return 2
     course.ensure_tools_on_path()
-    # The answers go on a private copy of stdout; fd 1 itself is taken by each student's grading output.
+    # The answers go on a private copy of stdout, and fd 1 becomes stderr: nothing else (a library's print
+    # between two students) can ever write into the answers.
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(2, 1)
     serve(argv[0], sys.stdin, answers)
     return 0
 

@@ -45,6 +45,45 @@ def test_a_worker_that_dies_costs_only_its_student_and_the_next_call_starts_a_ne
         worker.close()
 
 
+class GarblingWorker(grade_worker.Worker):
+    """A worker whose process answers with something that is not the protocol's JSON."""
+
+    def _start(self) -> subprocess.Popen:
+        code = ("import sys, time; sys.stdin.readline(); print('Welcome to a chatty library!', flush=True); "
+                "time.sleep(60)")
+        return subprocess.Popen([sys.executable, "-c", code], text=True, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+
+
+def test_an_unreadable_answer_costs_only_its_student_and_the_worker_is_replaced(tmp_path: Path):
+    worker = GarblingWorker(ASSIGNMENT, tmp_path)
+    try:
+        status = worker(ASSIGNMENT, "ana", tmp_path)
+        assert status.startswith("not graded: the grading process gave an unreadable answer while grading ana")
+        assert "Welcome to a chatty library!" in status and worker.proc is None  # killed, not left running
+    finally:
+        worker.close()
+
+
+@pytest.mark.nbgrader
+def test_nothing_but_answers_reaches_the_protocol_even_when_grading_code_prints(tmp_path: Path):
+    """A real worker: prints on stdout between and during gradings never reach the answers channel."""
+    code = ("import sys\n"
+            "sys.argv = ['rapportkit.grade_worker', '01_trust']\n"
+            "import rapportkit.grade_worker as w\n"
+            "def chatty(*a, **k):\n"
+            "    print('chatty library output'); sys.stdout.flush()\n"
+            "    return 'graded'\n"
+            "w.grade_student = chatty\n"
+            "sys.exit(w.main())\n")
+    proc = subprocess.run([sys.executable, "-c", code], input='{"student": "ana"}\n{"student": "ben"}\n',
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ['{"student": "ana", "status": "graded"}',
+                                        '{"student": "ben", "status": "graded"}']
+    assert proc.stderr.count("chatty library output") == 2
+
+
 def test_a_worker_grades_only_its_own_assignment_and_course(tmp_path: Path):
     worker = grade_worker.Worker(ASSIGNMENT, tmp_path)
     with pytest.raises(ValueError, match="this worker grades 01_trust"):
