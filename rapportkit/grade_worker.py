@@ -61,14 +61,14 @@ def grade_student(assignment: str, student: str, course_dir: Path | str,
 
 
 def autograde_here(assignment: str, student: str, course_dir: Path) -> StepResult:
-    """``nbgrader autograde ASSIGNMENT --force --student STUDENT`` run by nbgrader's app in this process.
+    """``nbgrader autograde ASSIGNMENT --force --student=STUDENT`` run by nbgrader's app in this process.
 
     The current directory must be ``course_dir`` (nbgrader finds ``nbgrader_config.py`` there). Output on file
     descriptors 1 and 2 while it runs (the kernel's, warnings, nbgrader's log) is returned as the step's log.
     """
     from nbgrader.apps.autogradeapp import AutogradeApp
 
-    args = (assignment, "--force", "--student", student)
+    args = (assignment, "--force", f"--student={student}")  # "=": a name can never be read as an option
     with tempfile.TemporaryFile(mode="w+b") as out:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -84,7 +84,7 @@ def autograde_here(assignment: str, student: str, course_dir: Path) -> StepResul
             app.start()
             code = 0
         except SystemExit as stop:  # nbgrader says "failed" with sys.exit(1)
-            code = stop.code if isinstance(stop.code, int) else 1
+            code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
         except Exception:
             traceback.print_exc()
             code = 1
