@@ -17,7 +17,6 @@ from rapportkit.answers import notebook_answers
 from rapportkit.skills import analyse
 
 STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
-ATTEMPT = re.compile(r"\.attempt-\d+\.json$")  # roleplay_john.attempt-1.json: an earlier attempt, kept
 # Instructor and grading folders hold other people's answers, never the student's own work.
 NOT_MINE = {"solutions", "source", "submitted", "autograded", "feedback", "release", ".ipynb_checkpoints"}
 SKILLS = ("open questions", "closed questions", "simple reflections", "complex reflections",
@@ -58,12 +57,12 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
         for value in answers.values():
             if isinstance(value, str) and len(value.split()) >= 3:
                 _count_analysis(counts, analyse(value))
+    from rapportkit.roleplay import TranscriptError, is_kept_attempt, load_transcript, verify_transcript
+
     for tr_path in sorted(root.rglob("roleplay_*.json")):
         step = _step_of(tr_path)
-        if step is None or ATTEMPT.search(tr_path.name):
+        if step is None or is_kept_attempt(tr_path):
             continue  # earlier attempts (Start again) are kept but not graded: show what will be graded
-        from rapportkit.roleplay import TranscriptError, load_transcript, verify_transcript
-
         try:
             scenario = load_transcript(tr_path)["scenario"]
             session, _ = verify_transcript(tr_path, scenario)

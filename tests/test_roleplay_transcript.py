@@ -273,3 +273,14 @@ def test_replay_and_verify_give_the_same_reason(tmp_path: Path, case: str) -> No
     number, reason = str(err.value).split(": ", 1)
     _rp, problems = verify_transcript(path, "john")
     assert f"{number} cannot be replayed ({reason}); only the first {len(turns) - 1} turns count" in problems
+
+
+def test_kept_attempts_are_told_apart_from_the_graded_transcript():
+    from rapportkit.roleplay import is_kept_attempt
+    from rapportkit.roleplay.transcript import attempt_path
+
+    assert is_kept_attempt(attempt_path("work/roleplay_john.json", 3))
+    assert is_kept_attempt("roleplay_john.attempt-12.json")
+    assert not is_kept_attempt("roleplay_john.json")
+    assert not is_kept_attempt("roleplay_john.attempt-0.json")  # never a name archive_transcript gives
+    assert not is_kept_attempt("roleplay_attempt-1.json")

@@ -24,6 +24,7 @@ from rapportkit.roleplay.summary import INTAKE_IDS, INTAKE_LABELS, SessionSummar
 from rapportkit.roleplay.transcript import (
     TranscriptError,
     archive_transcript,
+    is_kept_attempt,
     kept_attempts,
     load_transcript,
     replay,
@@ -43,6 +44,7 @@ __all__ = [
     "TurnResult",
     "archive_transcript",
     "base_change",
+    "is_kept_attempt",
     "is_silence",
     "kept_attempts",
     "load_scenario",

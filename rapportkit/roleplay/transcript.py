@@ -102,6 +102,11 @@ def kept_attempts(path: str | Path) -> list[Path]:
     return [attempt_path(path, n) for n in _attempt_numbers(Path(path))]
 
 
+def is_kept_attempt(path: str | Path) -> bool:
+    """Whether ``path`` names an earlier attempt kept by :func:`archive_transcript` (not graded)."""
+    return re.search(r"\.attempt-[1-9]\d*\.[^.]+$", Path(path).name) is not None
+
+
 def _attempt_numbers(path: Path) -> list[int]:
     pattern = re.compile(re.escape(path.stem) + r"\.attempt-([1-9]\d*)" + re.escape(path.suffix))
     try:
