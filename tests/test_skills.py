@@ -574,3 +574,138 @@ def test_information_framed_by_a_reflection(utterance, behaviour):
 def test_two_word_openers_are_stripped_whole(utterance, behaviour, qtype):
     a = analyse(utterance)
     assert (a.behaviour, a.question_type) == (behaviour, qtype)
+
+
+# --- idioms and metaphors for feelings (idioms.yaml) --------------------------------------------
+
+from rapportkit.skills.flags import feelings_in, idioms_in  # noqa: E402
+from rapportkit.skills.text import normalise  # noqa: E402
+
+
+def _families(text: str) -> set[str]:
+    return set(feelings_in(normalise(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("I'm walking on eggshells at home.", "anxious"),
+        ("I walked on eggshells around him for years.", "anxious"),
+        ("It's like a weight on my chest.", "anxious"),
+        ("There's so much weight on my shoulders.", "overwhelmed"),
+        ("I'm drowning.", "overwhelmed"),
+        ("I'm at the end of my tether.", "overwhelmed"),
+        ("I'm at my wits' end.", "overwhelmed"),
+        ("I've been running on empty for months.", "tired"),
+        ("I feel like I'm falling apart.", "overwhelmed"),
+        ("My whole world fell apart.", "overwhelmed"),
+        ("I'm just about keeping my head above water.", "overwhelmed"),
+        ("I'm stuck in a rut.", "hopeless"),
+        ("I've hit a wall with the revision.", "hopeless"),
+        ("I'm treading water at work.", "hopeless"),
+        ("The house is like a pressure cooker.", "overwhelmed"),
+        ("I get a knot in my stomach before every shift.", "anxious"),
+        ("My heart sank when I saw the letter.", "sad"),
+        ("I'm in a really dark place.", "sad"),
+        ("I've been keeping everything bottled up.", "angry"),
+        ("I've been tearing my hair out with him.", "angry"),
+        ("I'm completely burnt out.", "tired"),
+        ("I'm at breaking point.", "overwhelmed"),
+        ("I'm over the moon.", "happy"),
+        ("I was on cloud nine all week.", "happy"),
+        ("It's a real weight off my shoulders.", "happy"),
+        ("I can't switch off at night.", "anxious"),
+    ],
+)
+def test_idiom_counts_as_feeling(text, family):
+    assert family in _families(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hit the wall with my car.",
+        "I reversed the van and hit the wall.",
+        "I got stuck in traffic on the way.",
+        "We were stuck in the lift for an hour.",
+        "A boy nearly drowned in the river last summer.",
+        "I was treading water in the pool.",
+        "The boat started sinking.",
+        "I can't turn off the tap.",
+        "I saw red flags early on.",
+        "The old shed is falling apart.",
+        "He went on a rollercoaster at the fair.",
+        "She's in a better place now.",
+    ],
+)
+def test_literal_use_is_not_a_feeling(text):
+    hits = [normalise(text).norm[a:b] for a, b, _plain, _fams in idioms_in(normalise(text))]
+    assert not hits, hits
+    assert not _families(text), _families(text)
+
+
+def test_weight_off_is_relief_not_burden():
+    assert _families("It's a weight off my shoulders.") == {"happy"}
+    assert "happy" not in _families("It's a weight on my shoulders.")
+
+
+@pytest.mark.parametrize(
+    ("utterance", "client"),
+    [
+        ("It sounds like you're carrying a heavy load.", "It's like a weight on my chest."),
+        ("You're on edge at home.", "I'm walking on eggshells at home."),
+        ("You feel like you're drowning.", "Work is completely overwhelming."),
+        ("You feel like you're drowning.", "I feel like I'm drowning."),
+        ("You've really been at the end of your rope.", "I'm so stressed I can't think."),
+        ("So you're exhausted.", "I'm running on empty."),
+        ("You're thrilled.", "I'm over the moon."),
+    ],
+)
+def test_idiom_reflected(utterance, client):
+    a = analyse(utterance, client_statement=client)
+    assert a.has("feeling_reflected"), [f.kind for f in a.flags]
+    assert not a.has("feeling_missed")
+
+
+@pytest.mark.parametrize(
+    ("utterance", "client", "plain"),
+    [
+        ("What time do you get home?", "I'm walking on eggshells at home.", "on edge"),
+        ("How many hours a week are you working?", "I'm running on empty.", "exhausted"),
+        ("Do you have it every day?", "It's like a weight on my chest.", "on edge"),
+        ("Is the baby sleeping yet?", "I feel like I'm drowning since the baby came.", "overwhelmed"),
+        ("Did you tell anyone?", "I'm in a dark place.", "low"),
+    ],
+)
+def test_idiom_missed_names_plain_feeling(utterance, client, plain):
+    a = analyse(utterance, client_statement=client)
+    flag = next(f for f in a.flags if f.kind == "feeling_missed")
+    assert f"feeling really {plain}." in flag.alternative
+    assert f"feeling really {plain}" in coach_feedback(a)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "client"),
+    [
+        ("What car was it?", "I hit the wall with my car."),
+        ("Which road was it?", "I got stuck in traffic."),
+        ("Where were you going?", "I was stuck in traffic for an hour."),
+        ("Who taught you?", "I was treading water in the pool."),
+    ],
+)
+def test_literal_client_line_no_feeling_flags(utterance, client):
+    a = analyse(utterance, client_statement=client)
+    assert not a.has("feeling_missed") and not a.has("feeling_reflected")
+
+
+def test_idiom_claimed_by_therapist_is_not_a_reflection():
+    a = analyse("I've been drowning too. What do you do for work?", client_statement="I'm walking on eggshells.")
+    assert not a.has("feeling_reflected")
+
+
+def test_idiom_reply_adds_feeling_to_reflection():
+    a = analyse(
+        "You feel like you're drowning in it all.",
+        client_statement="My manager keeps adding projects and I have three deadlines on Friday.",
+    )
+    assert a.skill == "complex reflection"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from .behaviour import SentenceLabel, content_words, third_party_verdicts
-from .lexicon import compile_any, feelings_data, flags_data
+from .lexicon import compile_any, feelings_data, flags_data, idioms_data
 from .result import ClientProfile, Flag
 from .text import Text, normalise
 
@@ -144,6 +144,24 @@ def disclosure_flags(t: Text, labels: list[SentenceLabel]) -> list[Flag]:
     return [_flag("self_disclosure", [w for _, w in found], good=turns_back)]
 
 
+def idioms_in(t: Text) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """Idioms and metaphors for feelings in a normalised text ("walking on eggshells", "I'm drowning").
+
+    Each is (start, end, plain feeling, families). A phrase with a literal use listed in
+    idioms.yaml ("hit the wall" with "car") does not count in a sentence that has that use.
+    """
+    out = []
+    for regex, unless, plain, families in idioms_data():
+        for m in regex.finditer(t.norm):
+            if unless is not None:
+                start = max(t.norm.rfind(p, 0, m.start()) for p in (". ", "? ", "! "))
+                ends = [i for i in (t.norm.find(p, m.end()) for p in (" .", " ?", " !")) if i >= 0]
+                if unless.search(t.norm[start + 1 : min(ends) if ends else len(t.norm)]):
+                    continue
+            out.append((m.start(), m.end(), plain, families))
+    return sorted(out)
+
+
 def feelings_in(t: Text, about_client: bool = False) -> dict[str, list[tuple[int, int]]]:
     """Feeling families named in a normalised text, with the spans that name them.
 
@@ -172,7 +190,10 @@ def feelings_in(t: Text, about_client: bool = False) -> dict[str, list[tuple[int
             ]
         if spans:
             out[family] = spans
-    return out
+    for a, b, _plain, families in idioms_in(t):
+        for family in families:
+            out.setdefault(family, []).append((a, b))
+    return {family: sorted(spans) for family, spans in out.items()}
 
 
 def feeling_flags(t: Text, client_statement: str | None) -> list[Flag]:
@@ -196,6 +217,10 @@ def feeling_flags(t: Text, client_statement: str | None) -> list[Flag]:
     first_family = min(theirs, key=lambda fam: theirs[fam][0][0])
     a, b = theirs[first_family][0]
     feeling_word = client.source(a, b).lower()
+    for i_a, i_b, plain, families in idioms_in(client):
+        if first_family in families and i_a <= a < i_b:
+            feeling_word = plain  # "walking on eggshells" is named in plain words: "on edge"
+            break
     return [_flag("feeling_missed", [], feeling=feeling_word)]
 
 

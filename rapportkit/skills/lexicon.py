@@ -73,6 +73,37 @@ def feelings_data() -> dict[str, Any]:
     return {"families": families, "attends": compile_any(raw["attends_to_feeling"])}
 
 
+_IDIOM_SHORTHANDS = {
+    "{my}": "(?:my|your|his|her|their|our|the)",
+    "{me}": "(?:me|you|him|her|them|us|myself|yourself)",
+}
+
+
+def _expand_idiom(phrase: str) -> str:
+    for key, value in _IDIOM_SHORTHANDS.items():
+        phrase = phrase.replace(key, value)
+    return phrase
+
+
+@cache
+def idioms_data() -> list[tuple[re.Pattern[str], re.Pattern[str] | None, str, tuple[str, ...]]]:
+    """idioms.yaml: (pattern, literal-use pattern or None, plain feeling, families) per group or phrase.
+
+    The phrases of a group without an ``unless`` share one compiled pattern; a phrase with an
+    ``unless`` gets its own, so its literal uses can be excluded sentence by sentence.
+    """
+    out = []
+    for group in _yaml("idioms.yaml")["groups"]:
+        plain, families = group["plain"], tuple(group["families"])
+        simple = [_expand_idiom(p) for p in group["phrases"] if isinstance(p, str)]
+        if simple:
+            out.append((compile_any(simple), None, plain, families))
+        for p in group["phrases"]:
+            if isinstance(p, dict):
+                out.append((compile_any(_expand_idiom(p["phrase"])), re.compile(p["unless"]), plain, families))
+    return out
+
+
 @cache
 def intake_data() -> dict[str, re.Pattern[str]]:
     """intake.yaml: one compiled pattern per intake question id."""
