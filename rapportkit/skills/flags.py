@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from .behaviour import SentenceLabel, content_words, third_party_verdicts
 from .lexicon import compile_any, feelings_data, flags_data, idioms_data
 from .result import ClientProfile, Flag
-from .text import Text, normalise
+from .text import Text, normalise, sentences
 
 _PATTERN_KINDS = ("jargon", "judging", "sympathy", "claims_understanding", "minimising", "premature_advice")
 _FEELING_CONTEXT = re.compile(
@@ -151,12 +151,13 @@ def idioms_in(t: Text) -> list[tuple[int, int, str, tuple[str, ...]]]:
     idioms.yaml ("hit the wall" with "car") does not count in a sentence that has that use.
     """
     out = []
+    parts = None  # the sentences, split only when a literal use must be checked
     for regex, unless, plain, families in idioms_data():
         for m in regex.finditer(t.norm):
             if unless is not None:
-                start = max(t.norm.rfind(p, 0, m.start()) for p in (". ", "? ", "! "))
-                ends = [i for i in (t.norm.find(p, m.end()) for p in (" .", " ?", " !")) if i >= 0]
-                if unless.search(t.norm[start + 1 : min(ends) if ends else len(t.norm)]):
+                parts = parts if parts is not None else sentences(t)
+                around = [s for s in parts if s.start <= m.start()]
+                if around and unless.search(around[-1].text):
                     continue
             out.append((m.start(), m.end(), plain, families))
     return sorted(out)
