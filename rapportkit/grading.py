@@ -18,6 +18,7 @@ from importlib import resources
 import yaml
 
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
+from rapportkit.skills.keys import Caught, ClientKeys, catch_keys
 
 MIN_WORDS = 3
 
@@ -76,6 +77,20 @@ def check_text(answer: object, name: str = "your answer", min_words: int = MIN_W
         raise AnswerFormatError(f"{name} should be text between quotes, like \"...\"; it is {answer!r}.")
     if len(answer.split()) < min_words:
         raise AnswerFormatError(f"{name} is too short: write at least {min_words} words.")
+
+
+def check_reply(answer: object, client_statement: str | None = None, name: str = "your reply") -> None:
+    """Raise unless ``answer`` is a written reply; else print how the skills analyser reads it.
+
+    This is the practice half of a written-reply item: the same analysis and coaching the role-plays
+    give. The grade (a hidden test) also judges the reply against what this client said.
+    """
+    check_text(answer, name)
+    analysis = analyse(answer, client_statement=client_statement)  # type: ignore[arg-type]
+    print(coach_feedback(analysis))
+    if not (analysis.has("harmful") or analysis.has("unreadable")):
+        print("When graded, your reply is also checked against what this client said: their situation, "
+              "in their terms, and what they feel.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,6 +217,32 @@ RUBRICS: dict[str, tuple[Criterion, ...]] = {
 }
 
 
+# How an item's points are shared when it carries keys of what the client said: the form of the reply
+# (the rubric above), the client's content caught, their feeling named, and what a question opens up.
+# Parts an item has no key for drop out and the others share their weight.
+KEY_WEIGHTS: dict[str, dict[str, float]] = {
+    "reflection": {"form": 0.4, "content": 0.3, "feeling": 0.3},
+    "feeling_reflection": {"form": 0.35, "content": 0.25, "feeling": 0.4},
+    "paraphrase": {"form": 0.4, "content": 0.45, "feeling": 0.15},
+    "empathic": {"form": 0.4, "content": 0.3, "feeling": 0.3},
+    "plain_language": {"form": 0.45, "content": 0.35, "feeling": 0.2},
+    "non_judging": {"form": 0.45, "content": 0.3, "feeling": 0.25},
+    "respectful": {"form": 0.45, "content": 0.3, "feeling": 0.25},
+    "self_disclosure": {"form": 0.5, "content": 0.3, "feeling": 0.2},
+    "open_question": {"form": 0.5, "content": 0.25, "feeling": 0.15, "opens": 0.35},
+}
+FEELING_CREDIT = {"fits": 1.0, "adjacent": 0.5, "none": 0.0, "contradicts": 0.0}
+# Content strands a reply must catch for full content credit (or all of them, when an item has fewer).
+STRANDS_FOR_FULL = 2
+# Caps on the share of an item: a reply that catches nothing this client said would fit any client; one
+# that names a feeling contradicting theirs misreads them; one that gives their words back is repetition.
+GENERIC_CAP = 0.25
+OFF_TARGET_CAP = 0.1
+WRONG_FEELING_CAP = 0.15
+REPETITION_CAP = 0.15
+REPETITION_AT = 0.8  # share of the reply's content words that are the client's own
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The judgement of one written reply: the share of points earned and the lines that explain it."""
@@ -209,6 +250,7 @@ class Verdict:
     fraction: float
     lines: tuple[str, ...]
     analysis: Analysis | None
+    caught: Caught | None = None
 
     def report(self) -> str:
         return "\n".join(self.lines)
@@ -220,10 +262,13 @@ def assess_reply(
     client_statement: str | None = None,
     client: ClientProfile | None = None,
     needs: Sequence[str] = (),
+    keys: ClientKeys | None = None,
 ) -> Verdict:
     """Judge a written reply against one of :data:`RUBRICS` (the same call for practice and grade).
 
     ``needs`` names ideas from :func:`concepts` the reply must also contain; they share 40% of the points.
+    ``keys`` say what a good reply to this client must catch (:class:`rapportkit.skills.keys.ClientKeys`);
+    with them the reply is judged on what this client said, not only on its form.
     """
     if rubric not in RUBRICS:
         raise KeyError(f"unknown rubric {rubric!r}; known: {', '.join(sorted(RUBRICS))}")
@@ -234,19 +279,80 @@ def assess_reply(
         check_text(reply)
     except AnswerFormatError as err:
         return Verdict(0.0, (f"No points yet: {err}",), None)
+    assert isinstance(reply, str)
     analysis = analyse(reply, client_statement=client_statement, client=client)
     lines = [coach_feedback(analysis)]
-    scale = 0.6 if needs else 1.0
-    fraction = 0.0
+    if analysis.has("harmful") or analysis.has("unreadable"):
+        return Verdict(0.0, (*lines, "No points: a reply earns credit only when it is safe and readable."), analysis)
+    form = 0.0
     for crit in RUBRICS[rubric]:
         ok = crit.met(analysis)
-        fraction += scale * crit.weight if ok else 0.0
+        form += crit.weight if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {crit.description}")
+    caught = None
+    fraction = form
+    if keys is not None and not keys.empty:
+        caught = catch_keys(reply, keys, client_statement)
+        fraction = _keyed_fraction(rubric, form, keys, caught, lines)
+    scale = 0.6 if needs else 1.0
+    fraction *= scale
     for need in needs:
         ok = bool(mentions(reply, need))
         fraction += 0.4 / len(needs) if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {concepts()[need]['label']}")
-    return Verdict(round(fraction, 4), tuple(lines), analysis)
+    if caught is not None:
+        fraction = _capped(fraction, keys, caught, lines)  # type: ignore[arg-type]
+    return Verdict(round(fraction, 4), tuple(lines), analysis, caught)
+
+
+def _keyed_fraction(rubric: str, form: float, keys: ClientKeys, caught: Caught, lines: list[str]) -> float:
+    """The share earned from the form and from what the reply caught of this client; explains each part."""
+    parts: dict[str, float] = {"form": form}
+    if keys.content:
+        need = min(STRANDS_FOR_FULL, len(keys.content))
+        parts["content"] = min(1.0, len(caught.content) / need)
+        for label in caught.content:
+            lines.append(f"  [x] you caught that {label}")
+        for label in caught.content_missed:
+            lines.append(f"  [ ] you missed that {label}")
+    if keys.fits:
+        parts["feeling"] = FEELING_CREDIT[caught.feeling]
+        said = ", ".join(f"'{w}'" for w in caught.feeling_words)
+        lines.append({
+            "fits": f"  [x] you named how they feel ({keys.feeling_said}): {said}",
+            "adjacent": f"  [~] {said} is close, but they feel {keys.feeling_said}",
+            "contradicts": f"  [ ] {said} does not fit: they feel {keys.feeling_said}",
+            "none": f"  [ ] you did not name how they feel: {keys.feeling_said}",
+        }[caught.feeling])
+    if keys.opens:
+        parts["opens"] = 1.0 if caught.opens else 0.0
+        for label in caught.opens:
+            lines.append(f"  [x] your question opens up {label}")
+        if not caught.opens:
+            lines.append(f"  [ ] your question does not open up {' or '.join(caught.opens_missed)}")
+    weights = KEY_WEIGHTS.get(rubric, KEY_WEIGHTS["reflection"])
+    total = sum(weights.get(name, 0.0) for name in parts)
+    return sum(weights.get(name, 0.0) * value for name, value in parts.items()) / total
+
+
+def _capped(fraction: float, keys: ClientKeys, caught: Caught, lines: list[str]) -> float:
+    """Caps for replies that are not about this client (see the constants above), each said plainly."""
+    tied = bool(caught.content or caught.opens) or not (keys.content or keys.opens)
+    cap, why = 1.0, ""
+    if caught.feeling == "contradicts":
+        cap, why = WRONG_FEELING_CAP, "the feeling you named is not what this client feels"
+    elif caught.repetition >= REPETITION_AT and caught.feeling != "fits":
+        cap, why = REPETITION_CAP, ("this gives the client's own words back (repetition): say what you hear in "
+                                    "your own words and add the feeling or meaning underneath")
+    elif not tied and caught.feeling != "fits":
+        cap, why = OFF_TARGET_CAP, "nothing in it is about what this client said"
+    elif not tied:
+        cap, why = GENERIC_CAP, ("it would fit almost any client: pick up something this client said, "
+                                 "in their terms")
+    if fraction > cap:
+        lines.append(f"At most {cap:.0%} of the points: {why}.")
+        return cap
+    return fraction
 
 
 def score_reply(
@@ -259,15 +365,21 @@ def score_reply(
     client_name: str | None = None,
     client_pronouns: str = "they/them",
     avoid_names: Sequence[str] = (),
+    content: Mapping[str, Sequence[str]] | None = None,
+    feeling: Mapping[str, object] | None = None,
+    opens: Mapping[str, Sequence[str]] | None = None,
 ) -> float:
     """Print the verdict on a written reply and return its points (partial credit per criterion).
 
     ``client_name``, ``client_pronouns`` and ``avoid_names`` describe the client in plain data (what a test
     cell can pass), e.g. ``client_name="Sam", client_pronouns="they/them", avoid_names=["Samantha"]``.
+    ``content``, ``feeling`` and ``opens`` are the item's keys, what a good reply must catch of this client
+    (see :meth:`rapportkit.skills.keys.ClientKeys.from_data` and docs/authoring.md).
     """
     if client is None and client_name:
         client = ClientProfile(name=client_name, pronouns=client_pronouns, avoid_names=tuple(avoid_names))
-    verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client, needs=needs)
+    keys = ClientKeys.from_data(content=content, feeling=feeling, opens=opens)
+    verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client, needs=needs, keys=keys)
     print(verdict.report())
     return _points(verdict.fraction, points)
 

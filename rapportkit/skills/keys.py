@@ -1,0 +1,208 @@
+"""What a reply to one client must catch, and what a given reply caught.
+
+A written-reply item carries, as plain data, what a good reply must catch of *this* client:
+
+* ``content``: the client's situation, strand by strand, each strand named in the client's terms
+  ("John almost didn't come") with the phrases a student may use for it ("nearly didn't come",
+  "coming here", "asking for help" ...);
+* ``feeling``: the feeling families of ``feelings.yaml`` that fit what the client feels, those that are
+  close (partial credit) and those that contradict it, and the feeling said in plain words;
+* ``opens`` (questions): what the question should open up, strand by strand, like ``content``.
+
+Phrases match on lemmas (lemminflect), so "worried" catches "worry" and "mates" catches "mate", and a
+phrase's words may have one other word between them ("didn't really come"). Deterministic and offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from lemminflect import getAllLemmas
+
+from .behaviour import STOPWORDS
+from .flags import feelings_in
+from .lexicon import feelings_data
+from .text import normalise, words
+
+# Words that may stand between two words of a key phrase ("didn't really come" for "didn't come").
+MAX_GAP = 1
+FEELING_LEVELS = ("fits", "adjacent", "contradicts")
+
+
+class KeysError(ValueError):
+    """Keys of an item that cannot be used (an authoring error): names the field that is wrong."""
+
+
+@cache
+def lemmas(word: str) -> frozenset[str]:
+    """The word and every lemma lemminflect knows for it, in any part of speech."""
+    found = {word}
+    for forms in getAllLemmas(word).values():
+        found.update(f.lower() for f in forms)
+    return frozenset(found)
+
+
+def _phrase_tokens(phrase: str) -> tuple[str, ...]:
+    return tuple(words(normalise(phrase).norm))
+
+
+@dataclass(frozen=True)
+class Strand:
+    """One thing the client said (or one thing a question should open up), and ways of saying it."""
+
+    label: str
+    phrases: tuple[tuple[str, ...], ...]  # each phrase as normalised word tokens
+
+    def caught_by(self, tokens: list[frozenset[str]]) -> bool:
+        return any(_phrase_at(tokens, phrase) for phrase in self.phrases)
+
+
+def _phrase_at(tokens: list[frozenset[str]], phrase: tuple[str, ...]) -> bool:
+    """Whether the phrase's words occur in order, each at most MAX_GAP words after the one before."""
+    want = [lemmas(w) for w in phrase]
+    if not want:
+        return False
+    for start, token in enumerate(tokens):
+        if not token & want[0]:
+            continue
+        pos, ok = start, True
+        for need in want[1:]:
+            nxt = next((j for j in range(pos + 1, min(pos + 2 + MAX_GAP, len(tokens))) if tokens[j] & need), None)
+            if nxt is None:
+                ok = False
+                break
+            pos = nxt
+        if ok:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class ClientKeys:
+    """What a good reply to one client statement must catch (see the module docstring)."""
+
+    content: tuple[Strand, ...] = ()
+    fits: tuple[str, ...] = ()
+    adjacent: tuple[str, ...] = ()
+    contradicts: tuple[str, ...] = ()
+    feeling_said: str = ""
+    opens: tuple[Strand, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.content or self.fits or self.opens)
+
+    @classmethod
+    def from_data(
+        cls,
+        content: Mapping[str, Iterable[str]] | None = None,
+        feeling: Mapping[str, object] | None = None,
+        opens: Mapping[str, Iterable[str]] | None = None,
+    ) -> ClientKeys:
+        """Keys from the plain data of a test cell; :class:`KeysError` names any field that is wrong."""
+        families = set(feelings_data()["families"])
+        fields: dict[str, tuple[str, ...]] = {level: () for level in FEELING_LEVELS}
+        said = ""
+        if feeling is not None:
+            if not isinstance(feeling, Mapping):
+                raise KeysError(f"feeling should be a dict with {', '.join(FEELING_LEVELS)} and 'say'")
+            unknown_fields = set(feeling) - {*FEELING_LEVELS, "say"}
+            if unknown_fields:
+                raise KeysError(f"feeling: unknown field(s) {sorted(unknown_fields)}; "
+                                f"use {', '.join(FEELING_LEVELS)} and 'say'")
+            for level in FEELING_LEVELS:
+                value = feeling.get(level, ())
+                names = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+                unknown = [n for n in names if n not in families]
+                if unknown:
+                    raise KeysError(f"feeling[{level!r}]: unknown feeling famil{'y' if len(unknown) == 1 else 'ies'} "
+                                    f"{unknown}; known (skills/data/feelings.yaml): {', '.join(sorted(families))}")
+                fields[level] = names
+            said = feeling.get("say", "")
+            if not isinstance(said, str) or (fields["fits"] and not said.strip()):
+                raise KeysError("feeling['say']: the client's feeling in plain words, e.g. 'worn out and alone'")
+            clash = set(fields["fits"]) & set(fields["contradicts"])
+            if clash:
+                raise KeysError(f"feeling: {sorted(clash)} cannot both fit and contradict")
+        return cls(
+            content=_strands("content", content),
+            fits=fields["fits"],
+            adjacent=fields["adjacent"],
+            contradicts=fields["contradicts"],
+            feeling_said=said.strip(),
+            opens=_strands("opens", opens),
+        )
+
+
+def _strands(field: str, data: Mapping[str, Iterable[str]] | None) -> tuple[Strand, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, Mapping):
+        raise KeysError(f"{field} should be a dict: {{'what the client said, in their terms': ['phrase', ...]}}")
+    out = []
+    for label, phrases in data.items():
+        if not isinstance(label, str) or not label.strip():
+            raise KeysError(f"{field}: every strand needs a label in the client's terms")
+        if isinstance(phrases, str) or not all(isinstance(p, str) for p in phrases):
+            raise KeysError(f"{field}[{label!r}]: a list of phrases between quotes")
+        tokens = tuple(t for t in (_phrase_tokens(p) for p in phrases) if t)
+        if not tokens:
+            raise KeysError(f"{field}[{label!r}]: no phrase with words in it")
+        out.append(Strand(label.strip(), tokens))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Caught:
+    """What a reply caught of one client's keys."""
+
+    content: tuple[str, ...]  # labels of the strands caught
+    content_missed: tuple[str, ...]
+    opens: tuple[str, ...]
+    opens_missed: tuple[str, ...]
+    feeling: str  # "fits", "adjacent", "contradicts" or "none"
+    feeling_words: tuple[str, ...]  # the reply's own words for the feeling
+    repetition: float  # share of the reply's content words that are the client's own (0 without a statement)
+
+
+def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None) -> Caught:
+    """Match a reply against an item's keys: content strands, the feeling's family, what a question opens."""
+    t = normalise(reply)
+    tokens = [lemmas(w) for w in words(t.norm)]
+    content = [s.label for s in keys.content if s.caught_by(tokens)]
+    opens = [s.label for s in keys.opens if s.caught_by(tokens)]
+    named = feelings_in(t, about_client=True)
+    level, found = "none", []
+    for candidate in FEELING_LEVELS:
+        fams = [f for f in getattr(keys, candidate) if f in named]
+        if fams:
+            level = candidate
+            found = [t.source(a, b) for f in fams for a, b in named[f]]
+            break
+    return Caught(
+        content=tuple(content),
+        content_missed=tuple(s.label for s in keys.content if s.label not in content),
+        opens=tuple(opens),
+        opens_missed=tuple(s.label for s in keys.opens if s.label not in opens),
+        feeling=level,
+        feeling_words=tuple(dict.fromkeys(w.lower() for w in found)),
+        repetition=repetition(reply, client_statement) if client_statement else 0.0,
+    )
+
+
+def _content_lemmas(text: str) -> list[frozenset[str]]:
+    return [lemmas(w) for w in words(normalise(text).norm) if w not in STOPWORDS and len(w) > 2]
+
+
+def repetition(reply: str, client_statement: str) -> float:
+    """Share of the reply's content words that the client said themselves (1.0: their words given back)."""
+    mine = _content_lemmas(reply)
+    if not mine:
+        return 0.0
+    theirs: set[str] = set().union(*_content_lemmas(client_statement)) if client_statement.strip() else set()
+    return sum(1 for w in mine if w & theirs) / len(mine)
+
+
+__all__ = ["ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "MAX_GAP"]
