@@ -20,7 +20,7 @@ import yaml
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
 from rapportkit.skills.keys import Caught, ClientKeys, catch_keys
 
-MIN_WORDS = 3
+MIN_WORDS = 2
 
 
 class AnswerFormatError(ValueError):
@@ -160,6 +160,9 @@ def _lacks(*kinds: str) -> Callable[[Analysis], bool]:
     return lambda a: not any(a.has(k) for k in kinds)
 
 
+# A disclosure that turns back to the client fits in a sentence or two; more is the trainee's story.
+BRIEF_DISCLOSURE_WORDS = 40
+
 RUBRICS: dict[str, tuple[Criterion, ...]] = {
     "open_question": (
         Criterion("asks a question", 0.3, lambda a: a.behaviour == "question"),
@@ -203,7 +206,8 @@ RUBRICS: dict[str, tuple[Criterion, ...]] = {
         Criterion("reflects or invites the client's view", 0.3, _invites_or_reflects),
     ),
     "self_disclosure": (
-        Criterion("shares something brief about yourself", 0.3, lambda a: a.has("self_disclosure")),
+        Criterion(f"shares something brief about yourself (at most {BRIEF_DISCLOSURE_WORDS} words in all)", 0.3,
+                  lambda a: a.has("self_disclosure") and len(a.utterance.split()) <= BRIEF_DISCLOSURE_WORDS),
         Criterion("turns the focus back to the client", 0.4,
                   lambda a: any(f.kind == "self_disclosure" and f.good for f in a.flags)),
         Criterion("no other wording that costs rapport", 0.3,
@@ -232,15 +236,23 @@ KEY_WEIGHTS: dict[str, dict[str, float]] = {
     "open_question": {"form": 0.5, "content": 0.25, "feeling": 0.15, "opens": 0.35},
 }
 FEELING_CREDIT = {"fits": 1.0, "adjacent": 0.5, "none": 0.0, "contradicts": 0.0}
-# Content strands a reply must catch for full content credit (or all of them, when an item has fewer).
-STRANDS_FOR_FULL = 2
-# Caps on the share of an item: a reply that catches nothing this client said would fit any client; one
-# that names a feeling contradicting theirs misreads them; one that gives their words back is repetition.
-GENERIC_CAP = 0.25
+# A reflection that catches the client's content reflects their meaning even without a feeling word; only
+# where the item asks for the feeling by name does it keep half the feeling's share.
+MEANING_WITHOUT_FEELING = {"feeling_reflection": 0.5}
+# What a question opens up counts in full for an open question, half for a closed one, not at all otherwise.
+OPENS_CREDIT = {"open": 1.0, "closed": 0.5}
+# Content strands a reply may miss and still earn full content credit (a reflection picks what matters most).
+STRANDS_TO_SPARE = 1
+# Caps on the share of an item. A reply that catches nothing this client said would fit any client (it
+# keeps a little credit only if the feeling is near theirs); one naming a feeling that contradicts theirs
+# misreads them; one that gives their words back is repetition; a speech buries whatever it reflects.
+GENERIC_CAP = 0.2
 OFF_TARGET_CAP = 0.1
 WRONG_FEELING_CAP = 0.15
 REPETITION_CAP = 0.15
-REPETITION_AT = 0.8  # share of the reply's content words that are the client's own
+REPETITION_AT = 0.8  # see rapportkit.skills.keys.repetition
+LONG_REPLY_WORDS = 80
+LONG_REPLY_CAP = 0.4
 
 
 @dataclass(frozen=True)
@@ -293,7 +305,7 @@ def assess_reply(
     fraction = form
     if keys is not None and not keys.empty:
         caught = catch_keys(reply, keys, client_statement)
-        fraction = _keyed_fraction(rubric, form, keys, caught, lines)
+        fraction = _keyed_fraction(rubric, form, analysis, keys, caught, lines)
     scale = 0.6 if needs else 1.0
     fraction *= scale
     for need in needs:
@@ -301,22 +313,29 @@ def assess_reply(
         fraction += 0.4 / len(needs) if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {concepts()[need]['label']}")
     if caught is not None:
-        fraction = _capped(fraction, keys, caught, lines)  # type: ignore[arg-type]
+        fraction = _capped(fraction, reply, keys, caught, lines)  # type: ignore[arg-type]
     return Verdict(round(fraction, 4), tuple(lines), analysis, caught)
 
 
-def _keyed_fraction(rubric: str, form: float, keys: ClientKeys, caught: Caught, lines: list[str]) -> float:
+def _keyed_fraction(
+    rubric: str, form: float, analysis: Analysis, keys: ClientKeys, caught: Caught, lines: list[str]
+) -> float:
     """The share earned from the form and from what the reply caught of this client; explains each part."""
     parts: dict[str, float] = {"form": form}
     if keys.content:
-        need = min(STRANDS_FOR_FULL, len(keys.content))
+        need = max(1, len(keys.content) - STRANDS_TO_SPARE)
         parts["content"] = min(1.0, len(caught.content) / need)
         for label in caught.content:
             lines.append(f"  [x] you caught that {label}")
         for label in caught.content_missed:
             lines.append(f"  [ ] you missed that {label}")
-    if keys.fits:
-        parts["feeling"] = FEELING_CREDIT[caught.feeling]
+    asks = analysis.behaviour == "question"
+    if keys.fits and not (asks and analysis.question_type == "open" and caught.feeling == "none"):
+        # An open question invites the feeling rather than naming it: no feeling word is needed.
+        credit = FEELING_CREDIT[caught.feeling]
+        if caught.feeling == "none" and parts.get("content") == 1.0:
+            credit = MEANING_WITHOUT_FEELING.get(rubric, 1.0)
+        parts["feeling"] = credit
         said = ", ".join(f"'{w}'" for w in caught.feeling_words)
         lines.append({
             "fits": f"  [x] you named how they feel ({keys.feeling_said}): {said}",
@@ -325,30 +344,35 @@ def _keyed_fraction(rubric: str, form: float, keys: ClientKeys, caught: Caught, 
             "none": f"  [ ] you did not name how they feel: {keys.feeling_said}",
         }[caught.feeling])
     if keys.opens:
-        parts["opens"] = 1.0 if caught.opens else 0.0
+        parts["opens"] = OPENS_CREDIT.get(analysis.question_type or "", 0.0) if asks and caught.opens else 0.0
         for label in caught.opens:
-            lines.append(f"  [x] your question opens up {label}")
+            lines.append(f"  [x] your {'question' if asks else 'reply'} opens up {label}")
         if not caught.opens:
-            lines.append(f"  [ ] your question does not open up {' or '.join(caught.opens_missed)}")
+            lines.append(f"  [ ] your {'question' if asks else 'reply'} does not open up "
+                         f"{' or '.join(caught.opens_missed)}")
     weights = KEY_WEIGHTS.get(rubric, KEY_WEIGHTS["reflection"])
     total = sum(weights.get(name, 0.0) for name in parts)
     return sum(weights.get(name, 0.0) * value for name, value in parts.items()) / total
 
 
-def _capped(fraction: float, keys: ClientKeys, caught: Caught, lines: list[str]) -> float:
+def _capped(fraction: float, reply: str, keys: ClientKeys, caught: Caught, lines: list[str]) -> float:
     """Caps for replies that are not about this client (see the constants above), each said plainly."""
-    tied = bool(caught.content or caught.opens) or not (keys.content or keys.opens)
+    # A reply is about this client when it catches their content (or, for a question with no content keys,
+    # opens up what the item asks).
+    tied = bool(caught.content) if keys.content else (bool(caught.opens) if keys.opens else True)
     cap, why = 1.0, ""
     if caught.feeling == "contradicts":
         cap, why = WRONG_FEELING_CAP, "the feeling you named is not what this client feels"
-    elif caught.repetition >= REPETITION_AT and caught.feeling != "fits":
+    elif caught.repetition >= REPETITION_AT:
         cap, why = REPETITION_CAP, ("this gives the client's own words back (repetition): say what you hear in "
                                     "your own words and add the feeling or meaning underneath")
-    elif not tied and caught.feeling != "fits":
-        cap, why = OFF_TARGET_CAP, "nothing in it is about what this client said"
+    elif not tied and caught.feeling in ("fits", "adjacent"):
+        cap, why = GENERIC_CAP, "it would fit almost any client: pick up something this client said, in their terms"
     elif not tied:
-        cap, why = GENERIC_CAP, ("it would fit almost any client: pick up something this client said, "
-                                 "in their terms")
+        cap, why = OFF_TARGET_CAP, "nothing in it is about what this client said"
+    elif len(reply.split()) > LONG_REPLY_WORDS:
+        cap, why = LONG_REPLY_CAP, (f"it runs past {LONG_REPLY_WORDS} words, and a long reply buries what it "
+                                    "reflects: keep to a sentence or two")
     if fraction > cap:
         lines.append(f"At most {cap:.0%} of the points: {why}.")
         return cap

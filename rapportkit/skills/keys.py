@@ -164,7 +164,7 @@ class Caught:
     opens_missed: tuple[str, ...]
     feeling: str  # "fits", "adjacent", "contradicts" or "none"
     feeling_words: tuple[str, ...]  # the reply's own words for the feeling
-    repetition: float  # share of the reply's content words that are the client's own (0 without a statement)
+    repetition: float  # how much the reply echoes the client's words (see :func:`repetition`)
 
 
 def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None) -> Caught:
@@ -197,12 +197,20 @@ def _content_lemmas(text: str) -> list[frozenset[str]]:
 
 
 def repetition(reply: str, client_statement: str) -> float:
-    """Share of the reply's content words that the client said themselves (1.0: their words given back)."""
+    """How much the reply is the client's words given back: 1.0 for an echo, 0.0 for all new words.
+
+    The smaller of two shares: the reply's content words that the client said, and the client's content
+    words that the reply says again. A short reflection that reuses one of their words is not an echo.
+    """
     mine = _content_lemmas(reply)
-    if not mine:
+    theirs = _content_lemmas(client_statement)
+    if not mine or not theirs:
         return 0.0
-    theirs: set[str] = set().union(*_content_lemmas(client_statement)) if client_statement.strip() else set()
-    return sum(1 for w in mine if w & theirs) / len(mine)
+    said: set[str] = set().union(*theirs)
+    used: set[str] = set().union(*mine)
+    from_them = sum(1 for w in mine if w & said) / len(mine)
+    again = sum(1 for w in theirs if w & used) / len(theirs)
+    return min(from_them, again)
 
 
 __all__ = ["ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "MAX_GAP"]
