@@ -275,7 +275,8 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
     for key, name in names.items():
         lines.append(f"| {name} | {a.adversarial[key]:.1%} | <= {TARGETS[key]:.0%}: {mark[ok[key]]} |")
     lines += ["", f"The worst generic reply: \"{a.worst['generic_everywhere']}\"", ""]
-    lines += ["## Per item (all replies)", "", "| item | n | kappa | mean rater | mean grader |", "|---|---|---|---|---|"]
+    lines += ["## Per item (all replies)", "", "| item | n | kappa | mean rater | mean grader |",
+              "|---|---|---|---|---|"]
     for item in items:
         mine = [(lab, got) for lab, got in a.rows if lab.item == item.id]
         if not mine:
