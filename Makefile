@@ -14,7 +14,7 @@ LAB_FLAGS := --no-browser --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None 
 	--LabApp.extension_manager=readonly --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install system-deps lab test lint grade-demo generate coverage clean hub-deps test-hub bench-autograde
+.PHONY: install system-deps lab test lint grade-demo generate coverage assessment clean hub-deps test-hub bench-autograde
 
 $(STAMP): requirements.txt pyproject.toml deploy/lab-overrides.json
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ grade-demo: install
 ## The coverage matrix (docs/coverage.md) from the notebooks' metadata.
 coverage: install
 	$(BIN)/python -m rapportkit.coverage
+
+## Agreement of the written-reply grades with the rater set, and what stock replies earn (docs/assessment.md).
+assessment: install
+	$(BIN)/python -m rapportkit.rater
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv reports

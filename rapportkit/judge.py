@@ -51,6 +51,9 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
     for name, obj in vars(grading).items()
     if callable(obj) and (name.startswith("check_") or name.startswith("score_"))
 )
+# Functions that judge a written reply (their first argument): the same reply handed in for several of
+# them is named in the batch report.
+WRITTEN_REPLY_FUNCTIONS = frozenset({"score_reply", "score_explanation"})
 # Arguments that name a file of the submission: read from submitted/, never from the graded copy.
 PATH_ARGUMENTS: dict[str, str] = {"score_roleplay": "transcript"}
 
@@ -273,6 +276,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         findings.extend(answers.cheats.values())
         findings.extend(added_code(nb, set(sources)))
         submitted = self._submitted_folder(student, assignment)
+        parsed: dict[str, list[Call]] = {}
         for cell in nb.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             if cell.cell_type != "code" or gid not in tests:
@@ -280,7 +284,8 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
             points, source = tests[gid]
             kernel_score = self._score(cell)
             try:
-                verdict = run_calls(parse_test_cell(source), answers, submitted)
+                parsed[gid] = parse_test_cell(source)
+                verdict = run_calls(parsed[gid], answers, submitted)
             except JudgeFormError as err:
                 # An authoring error, not the student's: refuse to trust the kernel, say so loudly.
                 self.log.error("%s %s: test cell %s cannot be judged outside the kernel (%s); it scores 0 "
@@ -293,6 +298,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                     f"{gid}: the kernel's output would have scored {_fmt(kernel_score)} of {_fmt(points)}, "
                     f"the judge gives {_fmt(judged)}"
                 )
+        findings.extend(same_replies(parsed, answers))
         for finding in findings:
             self.log.warning("%s %s: %s", REPORT_TAG, student, finding)
         resources.setdefault("rapportkit", {})["findings"] = findings
@@ -360,6 +366,29 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         return put_back
 
 
+def same_replies(calls: dict[str, list[Call]], answers: Answers) -> list[str]:
+    """One finding for each written reply handed in, word for word, for more than one item."""
+    items: dict[str, list[str]] = {}
+    shown: dict[str, str] = {}
+    for gid, cell_calls in calls.items():
+        names = {call.args[0][1] for call in cell_calls
+                 if call.function in WRITTEN_REPLY_FUNCTIONS and call.args and call.args[0][0] == "name"}
+        for name in sorted(names):
+            value = answers.values.get(name)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            key = " ".join(value.lower().split())
+            if gid not in items.setdefault(key, []):
+                items[key].append(gid)
+            shown.setdefault(key, value.strip())
+    out = []
+    for key, gids in items.items():
+        if len(gids) > 1:
+            text = shown[key] if len(shown[key]) <= 60 else shown[key][:57] + "..."
+            out.append(f"the same written reply was handed in for {', '.join(gids)}: \"{text}\"")
+    return out
+
+
 def added_code(nb: NotebookNode, known_ids: set[str]) -> list[str]:
     """Code cells the release did not have (no known grade_id) that hold more than comments."""
     out = []
@@ -422,4 +451,5 @@ __all__ = [
     "read_answer_cell",
     "read_answers",
     "run_calls",
+    "same_replies",
 ]

@@ -38,7 +38,8 @@ ASSIGNMENT = "01_trust"
 NOTEBOOK = "01_trust.ipynb"
 CHEATS = yaml.safe_load((REPO / "tests" / "data" / "cheats" / "01_trust.yaml").read_text(encoding="utf-8"))
 # Honest first and last, so a cheat that rewrote the gradebook would show on both sides of it.
-ORDER = ["honest_complete", "cheat_files", "cheat_kernel", "cheat_limits", "cheat_metadata", "honest_partial"]
+ORDER = ["honest_complete", "cheat_files", "cheat_kernel", "cheat_limits", "cheat_metadata", "copy_paste",
+         "honest_partial"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,6 +298,8 @@ def test_honest_students_have_a_clean_report(batch):
         ("cheat_metadata", ["grading metadata of q1_test was edited (points: 100",
                             "test cell q3_test was missing", "test cell q4_test was missing",
                             "an added code cell"]),
+        ("copy_paste", ["the same written reply was handed in for q4_test, q5_test, q6_test",
+                        "feeling really overwhelmed"]),
     ],
 )
 def test_each_cheat_is_named_in_the_batch_report(batch, student, named):
