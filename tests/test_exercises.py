@@ -17,8 +17,12 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 
 
 def secret_lines(solution_nb: Path) -> list[str]:
-    """Every line inside a solution or hidden-test region of an instructor notebook."""
-    secrets = []
+    """Every line inside a solution or hidden-test region of an instructor notebook that holds a secret.
+
+    Lines of call syntax alone (``points=3,``, ``)``) and lines the student sees anyway, outside the
+    regions of the same notebook (a client's words repeated in a visible check), are not secrets.
+    """
+    hidden, visible = [], set()
     for cell in nbformat.read(solution_nb, as_version=4).cells:
         inside = False
         for line in cell.source.splitlines():
@@ -27,8 +31,10 @@ def secret_lines(solution_nb: Path) -> list[str]:
             elif "### END SOLUTION" in line or "### END HIDDEN TESTS" in line:
                 inside = False
             elif inside and len(line.strip()) >= 8:
-                secrets.append(line.strip())
-    return secrets
+                hidden.append(line.strip())
+            elif not inside:
+                visible.add(line.strip())
+    return [line for line in hidden if line not in visible and any(q in line for q in "\"'{[")]
 
 
 def test_every_assignment_is_released():
