@@ -30,7 +30,8 @@ _ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e",
 _SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'ll", " will"), ("'d", " would"))
 
 
-_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+# no bracket inside: an unclosed "(" then scans only to the next "(", so the cost stays linear
+_BRACKETS = re.compile(r"\[[^\[\]]*\]|\([^()]*\)")
 _HUM = re.compile(r"^(m+h*|h+m+|u+h+|u+m+|m+h+m+)(-?(h+m+|m+|h+u+h+|h+u+m+))*$")
 
 
