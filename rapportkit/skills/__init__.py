@@ -10,7 +10,16 @@ Deterministic and offline: word lists and patterns live in ``rapportkit/skills/d
 from .analyser import analyse
 from .feedback import coach_feedback
 from .intake import INTAKE_IDS, intake_questions
-from .result import BEHAVIOURS, FLAG_KINDS, QUESTION_TYPES, REFLECTION_TYPES, Analysis, ClientProfile, Flag
+from .result import (
+    BEHAVIOURS,
+    FLAG_KINDS,
+    MAX_ANALYSED_CHARS,
+    QUESTION_TYPES,
+    REFLECTION_TYPES,
+    Analysis,
+    ClientProfile,
+    Flag,
+)
 
 __all__ = [
     "analyse",
@@ -24,4 +33,5 @@ __all__ = [
     "QUESTION_TYPES",
     "REFLECTION_TYPES",
     "FLAG_KINDS",
+    "MAX_ANALYSED_CHARS",
 ]

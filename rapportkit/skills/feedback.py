@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .result import Analysis
+from .result import MAX_ANALYSED_CHARS, Analysis, Flag
 
 _WHAT_IT_DOES = {
     "open question": "it invites the client to tell their story in their own words",
@@ -50,8 +50,41 @@ def skill_phrase(skill: str) -> str:
     return f"{'an' if skill[:1] in 'aeiou' else 'a'} {skill}"
 
 
+_TRUNCATED = f"Only the first {MAX_ANALYSED_CHARS:,} characters were read."
+
+
+def _quote(flag: Flag) -> str:
+    return f" ('{flag.words[0]}')" if flag.words and len(flag.words[0]) <= 60 else ""
+
+
+def _named_not_praised(flag: Flag) -> list[str]:
+    """Feedback on a harmful or unreadable reply: what is wrong and what to do instead, no skill, no praise."""
+    if flag.kind == "unreadable":
+        return [_sentence(flag.explanation), _sentence(flag.alternative)]
+    return [
+        "That reply would harm the client, so it is not a counselling skill.",
+        _sentence(flag.explanation.rstrip(".") + _quote(flag)),
+        _sentence(f"Try instead: {flag.alternative}"),
+    ]
+
+
 def coach_feedback(analysis: Analysis) -> str:
-    """1–4 short sentences: the skill used, what worked, and one concrete improvement."""
+    """1–4 short sentences: the skill used, what worked, and one concrete improvement.
+
+    A harmful reply is named as harm with a better alternative, and an unreadable one is said to
+    be unreadable; neither is praised. A note follows when only the first part was read.
+    """
+    out = _feedback(analysis)
+    if analysis.truncated:
+        out.append(_TRUNCATED)
+    return " ".join(out)
+
+
+def _feedback(analysis: Analysis) -> list[str]:
+    # harm and unreadable text are named before anything else, so neither can ever be praised
+    flagged = [f for f in analysis.flags if f.kind in ("harmful", "unreadable")]
+    if flagged:
+        return _named_not_praised(flagged[0])
     skill = analysis.skill
     first = f"That was {skill_phrase(skill)}: {_WHAT_IT_DOES.get(skill, 'it moves the conversation on')}."
     out = [first]
@@ -63,9 +96,8 @@ def coach_feedback(analysis: Analysis) -> str:
     problems = analysis.problems
     if problems:
         p = problems[0]
-        quoted = f" ('{p.words[0]}')" if p.words and len(p.words[0]) <= 60 else ""
-        out.append(_sentence(p.explanation.rstrip(".") + quoted))
+        out.append(_sentence(p.explanation.rstrip(".") + _quote(p)))
         out.append(_sentence(f"Try instead: {p.alternative}"))
     elif skill in _NEXT_STEP:
         out.append(_sentence(_NEXT_STEP[skill]))
-    return " ".join(out[:4])
+    return out[:4]

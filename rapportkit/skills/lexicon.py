@@ -50,6 +50,9 @@ def flags_data() -> dict[str, Any]:
             if isinstance(sub, dict) and "patterns" in sub:
                 sub["regex"] = compile_any(sub["patterns"])
     data["jargon"]["regex"] = compile_any(_lines("jargon.txt"))
+    # the texts of the harmful and unreadable flags live with their patterns in harm.yaml; they are
+    # added here so that every flag kind has its texts in this one mapping
+    data.update(harm_data()["flags"])
     return data
 
 
@@ -108,3 +111,53 @@ def idioms_data() -> list[tuple[re.Pattern[str], re.Pattern[str] | None, str, tu
 def intake_data() -> dict[str, re.Pattern[str]]:
     """intake.yaml: one compiled pattern per intake question id."""
     return {key: compile_any(value) for key, value in _yaml("intake.yaml").items()}
+
+
+def _fill(pattern: str, fills: dict[str, str]) -> str:
+    for key, value in fills.items():
+        pattern = pattern.replace(key, value)
+    return pattern
+
+
+@cache
+def harm_data() -> dict[str, Any]:
+    """harm.yaml, with shorthands and word lists filled in and every pattern compiled.
+
+    ``groups`` maps each kind of harm to its texts and ``patterns``: a list of (regex, options),
+    where the plain patterns of a group share one regex and a pattern with options (``echo``) has
+    its own. ``readable`` holds the allowed words and names as sets.
+    """
+    raw = _yaml("harm.yaml")
+    fills = dict(raw["shorthands"])
+    for name, entries in raw["words"].items():
+        fills["{" + name + "}"] = "(?:" + "|".join(sorted(entries, key=len, reverse=True)) + ")"
+    groups = {}
+    for kind, spec in raw["groups"].items():
+        plain = [_fill(p, fills) for p in spec["patterns"] if isinstance(p, str)]
+        patterns: list[tuple[re.Pattern[str], dict[str, Any]]] = [(compile_any(plain), {})] if plain else []
+        for p in spec["patterns"]:
+            if isinstance(p, dict):
+                options = {k: v for k, v in p.items() if k != "pattern"}
+                patterns.append((compile_any(_fill(p["pattern"], fills)), options))
+        groups[kind] = {"explanation": spec["explanation"], "alternative": spec["alternative"], "patterns": patterns}
+    guards = raw["guards"]
+    sentiment = dict(raw["sentiment"])
+    harm_words = [*raw["words"]["insult_adj"], *raw["words"]["insult_noun"], *sentiment["harm_words"]]
+    fills["{harm}"] = "(?:" + "|".join(sorted(harm_words, key=len, reverse=True)) + ")"
+    sentiment["aimed"] = compile_any(_fill(sentiment["aimed"], fills))
+    laughter = dict(raw["laughter"])
+    laughter["reply"] = re.compile(laughter["reply"])
+    laughter["client_joking"] = re.compile(laughter["client_joking"])
+    readable = dict(raw["readable"])
+    readable["words"] = frozenset(readable["words"])
+    readable["names"] = frozenset(readable["names"])
+    readable["foreign"] = frozenset(readable["foreign"])
+    readable["interjection"] = re.compile(readable["interjection"])
+    return {
+        "flags": raw["flags"],
+        "groups": groups,
+        "guards": {key: re.compile(value) for key, value in guards.items()},
+        "sentiment": sentiment,
+        "laughter": laughter,
+        "readable": readable,
+    }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BEHAVIOURS = ("question", "reflection", "therapist_input", "other")
+# How much of a reply the analyser reads: the cost of every rule stays bounded however long the text
+MAX_ANALYSED_CHARS = 1500
 QUESTION_TYPES = ("open", "closed")
 REFLECTION_TYPES = ("simple", "complex")
 FLAG_KINDS = (
@@ -22,6 +24,8 @@ FLAG_KINDS = (
     "name_used",
     "wrong_name",
     "wrong_pronoun",
+    "harmful",
+    "unreadable",
 )
 
 
@@ -70,6 +74,7 @@ class Analysis:
     question_type: str | None = None
     reflection_type: str | None = None
     flags: tuple[Flag, ...] = ()
+    truncated: bool = False  # only the first MAX_ANALYSED_CHARS characters were read
 
     @property
     def skill(self) -> str:
@@ -80,6 +85,16 @@ class Analysis:
     def has(self, kind: str) -> bool:
         """True when a flag of this kind was raised."""
         return any(f.kind == kind for f in self.flags)
+
+    @property
+    def harmful(self) -> bool:
+        """True when the reply would harm the client (insult, contempt, dismissal, blame, threat...)."""
+        return self.has("harmful")
+
+    @property
+    def readable(self) -> bool:
+        """False when the reply is not English words (gibberish, another language, only emoji)."""
+        return not self.has("unreadable")
 
     @property
     def problems(self) -> tuple[Flag, ...]:

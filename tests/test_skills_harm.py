@@ -1,0 +1,266 @@
+"""Harm and unreadable text: named as such, never praised; and the analyser's bounded cost."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapportkit.skills import MAX_ANALYSED_CHARS, ClientProfile, analyse, coach_feedback
+from rapportkit.skills.harm import english_share, find_harm, readable
+from rapportkit.skills.text import normalise
+
+SAM = ClientProfile(name="Sam", pronouns="she/her", avoid_names=("Samantha",))
+KOFI = ClientProfile(name="Kofi", pronouns="he/him")
+SAD = "I've been feeling really low and I don't know why."
+
+
+# --- harm ----------------------------------------------------------------------------------------
+
+HARMFUL = [
+    # insults and contempt
+    ("You're an idiot and a waste of my time.", "insult"),
+    ("You're pathetic.", "insult"),
+    ("You idiot!", "insult"),
+    ("Honestly, you're a waste of space.", "insult"),
+    ("You're so lazy.", "insult"),
+    ("Your excuses are pathetic.", "insult"),
+    ("You've been acting so needy.", "insult"),
+    ("Nobody will ever love you.", "insult"),
+    ("People like you make me sick.", "insult"),
+    ("Are you stupid?", "insult"),
+    ("I think you're a loser.", "insult"),
+    ("Boo hoo, cry me a river.", "contempt"),
+    ("Oh, must be nice.", "contempt"),
+    ("Do you want a medal?", "contempt"),
+    ("lol", "contempt"),
+    ("Man up.", "contempt"),
+    # dismissal
+    ("Whatever, mate.", "dismissal"),
+    ("Shut up.", "dismissal"),
+    ("Get over it.", "dismissal"),
+    ("Who cares.", "dismissal"),
+    ("That's not a real problem.", "dismissal"),
+    ("Stop feeling sorry for yourself.", "dismissal"),
+    ("I couldn't care less about your problems.", "dismissal"),
+    ("Other people have it much worse.", "dismissal"),
+    ("Bullshit.", "dismissal"),
+    # blame
+    ("It's your own fault.", "blame"),
+    ("You brought this on yourself.", "blame"),
+    ("You only have yourself to blame.", "blame"),
+    ("Serves you right.", "blame"),
+    ("Well, what did you expect?", "blame"),
+    # profanity aimed at the client
+    ("Fuck off.", "profanity"),
+    ("Piss off, I'm busy.", "profanity"),
+    ("What the hell is wrong with you?", "profanity"),
+    # harmful advice
+    ("Your wife should leave you.", "harmful_advice"),
+    ("Your husband has every right to leave you.", "harmful_advice"),
+    ("Everyone would be better off without you.", "harmful_advice"),
+    ("Just kill yourself.", "harmful_advice"),
+    ("Stop taking your meds, you don't need them.", "harmful_advice"),
+    ("You should hit him back.", "harmful_advice"),
+    # threats
+    ("I'll make you regret this.", "threat"),
+    ("I'm going to tell your wife.", "threat"),
+]
+
+
+@pytest.mark.parametrize(("utterance", "kind"), HARMFUL)
+def test_harm_is_named_never_praised(utterance, kind):
+    a = analyse(utterance, client_statement=SAD, client=SAM)
+    assert a.harmful and a.readable
+    assert a.behaviour == "other" and a.question_type is None and a.reflection_type is None
+    assert a.flags[0].kind == "harmful" and not a.flags[0].good
+    assert not a.strengths
+    assert find_harm(normalise(utterance), SAD)[0].kind == kind
+    text = coach_feedback(a)
+    assert "Well done" not in text and "useful skill" not in text
+    assert "harm" in text and "Try instead:" in text
+
+
+def test_harmful_reply_keeps_no_praise_even_when_it_names_the_feeling():
+    a = analyse("Sam, you're pathetic and lonely.", client_statement="I feel so lonely.", client=SAM)
+    assert a.harmful
+    assert not a.has("feeling_reflected") and not a.has("name_used")
+    assert all(not f.good for f in a.flags)
+
+
+def test_harmful_reply_keeps_other_problems_after_the_harm():
+    a = analyse("Shut up. Why didn't you just leave him?", client_statement="He shouted at me again.")
+    assert [f.kind for f in a.flags][0] == "harmful"
+    assert a.has("why_question")
+
+
+def test_harmful_feedback_quotes_the_words_and_the_alternative():
+    text = coach_feedback(analyse("You're an idiot and a waste of my time."))
+    assert "You're an idiot" in text
+    assert text.startswith("That reply would harm the client")
+
+
+def test_laughter_mocks_a_client_in_pain_but_not_a_joking_one():
+    assert analyse("Haha.", client_statement="I cried all night.").harmful
+    assert not analyse("Haha.", client_statement="Ha, I even brought my own tissues, as a joke.").harmful
+
+
+NOT_HARMFUL = [
+    "It sounds like you feel worthless and exhausted.",
+    "You're afraid people will think you're stupid.",
+    "You feel like an idiot for trusting him.",
+    "Part of you thinks it's your own fault.",
+    "It's not your fault.",
+    "None of this is your fault.",
+    "You've been told you're a waste of space your whole life, and that still hurts.",
+    "Your dad used to call you useless.",
+    "You're furious with yourself.",
+    "You hate yourself when you drink.",
+    "That sounds awful.",
+    "You felt humiliated when they laughed at you.",
+    "Some days you think everyone would be better off without you.",
+    "You're worried your wife will leave you.",
+    "You feel like you're a burden.",
+    "You're sick of being told to get over it.",
+    "People keep telling you to just snap out of it, and that feels dismissive.",
+    "How did it feel when he told you to shut up?",
+    "He said it was all your fault.",
+    'So when she said "you\'re an idiot", that really hurt.',
+    "You called yourself pathetic.",
+    "Have you ever thought about hurting yourself?",
+    "Have you ever cut yourself?",
+    "Did you stop taking your medication?",
+    "Where did you grow up?",
+    "What would help you get over it?",
+    "You couldn't stop crying.",
+    "You've been feeling useless since you lost your job.",
+    "You're not stupid, and you're not a failure.",
+    "I don't think you're lazy at all.",
+    "You've been through a nightmare this year.",
+    "You've been in a toxic relationship for years.",
+    "You did something stupid when you were drunk, and now you're ashamed.",
+    "You worry nobody will ever love you.",
+    "It makes sense that you're angry; he called you a failure.",
+    "What was it like to hear 'you're worthless' from your mum?",
+    "I hear you saying you're useless at everything.",
+    "You must feel like such a failure right now.",
+    "I don't care how long it takes; we'll go at your pace.",
+    "Who cares for you at home?",
+    "So what happened next?",
+    "You got the promotion! You deserved it.",
+    "Your boss sounds like an idiot.",
+    "What a terrible thing to go through.",
+]
+
+
+@pytest.mark.parametrize("utterance", NOT_HARMFUL)
+def test_negative_words_are_not_harm(utterance):
+    a = analyse(utterance, client_statement=SAD)
+    assert not a.harmful, find_harm(normalise(utterance), SAD)
+    assert a.readable
+
+
+def test_a_good_reflection_of_a_negative_feeling_is_still_praised():
+    a = analyse("It sounds like you feel worthless and exhausted.", client_statement="I feel worthless and so tired.")
+    assert a.behaviour == "reflection" and a.has("feeling_reflected")
+    assert not a.harmful
+
+
+def test_a_one_word_echo_of_the_clients_own_word_is_not_an_insult():
+    assert not analyse("Useless?", client_statement="I just feel useless.").harmful
+    assert analyse("Useless.", client_statement="I can't get anything done at work.").harmful
+
+
+# --- unreadable text -----------------------------------------------------------------------------
+
+UNREADABLE = [
+    "asdf qwer zxcv",
+    "jkjkjkjk hhhhhh",
+    "sdfsdfsdf sdfsdf",
+    "Entiendo que te sientes muy triste.",
+    "Je comprends que tu te sens très triste.",
+    "Ich verstehe, dass du dich sehr traurig fühlst.",
+    "Capisco che ti senti molto triste.",
+    "Gracias.",
+    "😊👍",
+    "?!?!",
+    "12345",
+]
+
+
+@pytest.mark.parametrize("utterance", UNREADABLE)
+def test_unreadable(utterance):
+    a = analyse(utterance, client_statement=SAD, client=SAM)
+    assert not a.readable and not a.harmful
+    assert a.behaviour == "other" and a.question_type is None and a.reflection_type is None
+    assert [f.kind for f in a.flags] == ["unreadable"]
+    text = coach_feedback(a)
+    assert "I can't read this as English words, so I can't say which skill it is." in text
+    assert "Well done" not in text and "That was" not in text
+
+
+READABLE = [
+    "Tell me more.",
+    "Mm-hm.",
+    "Go on.",
+    "Mhm.",
+    "Okay.",
+    "Yeah, sure.",
+    "Hmmm, soooo sad.",
+    "Kofi, how are you today?",
+    "Kofi.",
+    "Ines?",
+    "Abby, what brings you here?",
+    "So Leo, you've been at the GP with your mum?",
+    "John, it sounds like CBT didn't fit.",
+    "Barbara Roberts?",
+    "Kwame, tell me more about that.",
+    "I-I wonder, wh-what was that like?",
+    "Tell me more 🙂",
+    "",
+]
+
+
+@pytest.mark.parametrize("utterance", READABLE)
+def test_short_english_and_names_stay_readable(utterance):
+    assert analyse(utterance, client=KOFI).readable
+    assert readable(utterance)
+
+
+def test_english_share():
+    assert english_share("How are you today?") == 1.0
+    assert english_share("asdf qwer") == 0.0
+    assert english_share("😊") is None
+
+
+# --- bounded cost --------------------------------------------------------------------------------
+
+
+def test_max_analysed_chars_is_1500():
+    assert MAX_ANALYSED_CHARS == 1500
+
+
+def test_short_replies_are_not_truncated():
+    a = analyse("What brings you here today?")
+    assert not a.truncated
+    assert "characters were read" not in coach_feedback(a)
+
+
+def test_long_reply_is_cut_at_a_word_boundary_and_says_so():
+    reply = "So you've been feeling really let down by your boss. " * 2000  # about 100,000 characters
+    a = analyse(reply, client_statement="My boss let me down again.")
+    assert a.truncated and a.utterance == reply
+    assert a.behaviour == "reflection"
+    assert coach_feedback(a).endswith("Only the first 1,500 characters were read.")
+
+
+def test_truncation_never_splits_a_word():
+    from rapportkit.skills.analyser import head
+
+    text, cut = head("word " * 400)
+    assert cut and len(text) <= MAX_ANALYSED_CHARS and text.endswith("word")
+    text, cut = head("x" * 2000)  # no boundary at all: cut at the limit
+    assert cut and len(text) == MAX_ANALYSED_CHARS
+
+
+def test_pathological_long_input_returns():
+    for reply in ("(" * 100_000, "[" * 100_000, "a" * 100_000, ". " * 50_000):
+        assert analyse(reply, client_statement="(" * 100_000).truncated
