@@ -92,6 +92,11 @@ def strip_markers(text: str) -> tuple[str, bool]:
         return text, had_so
 
 
+def question_syntax(body: str) -> str | None:
+    """'open' or 'closed' when a sentence (openers stripped) has question grammar, else None."""
+    return _question_type(body)
+
+
 def _question_type(body: str) -> str | None:
     """'open' or 'closed' when the sentence has question syntax, else None."""
     d = behaviour_data()
@@ -142,6 +147,47 @@ def _third_party_verdict(body: str, client_words: set[str]) -> bool:
     return bool(third_party_verdicts(body, client_words))
 
 
+def _echoes_client(body: str, client_words: set[str]) -> bool:
+    """Whether a sentence mostly re-uses the client's own words ("The drinking makes everything worse.")."""
+    mine = content_words(body)
+    return bool(client_words and mine) and len(mine - client_words) < ECHO_NEW_SHARE * len(mine)
+
+
+def general_statement(body: str, client_words: set[str]) -> bool:
+    """How something works, said of it in general: "Panic attacks are your body's alarm system..."."""
+    d = behaviour_data()
+    return (
+        bool(d["input_generic"].match(body))
+        and not d["input_generic_unless"].search(body)
+        and not _echoes_client(body, client_words)
+    )
+
+
+_FIRST_CLAUSE = re.compile(r" , | (?:and|but|yet|so|because) ")
+
+
+def third_party_guess(body: str, client_words: set[str]) -> bool:
+    """The therapist's own guess about someone in the client's life: "He probably just worries about you".
+
+    Either a guess opens the sentence and a person follows ("I'm sure he loves you", "Maybe your
+    boss is just stressed"), or a person opens it with a guessing word or a kind motive ("She
+    probably means well", "Your dad just wants what's best for you"). The client's own guess given
+    back ("He probably means well" after "I know he probably means well") is a reflection.
+    """
+    d = behaviour_data()
+    lead = d["guess_lead"].match(body)
+    rest = body[lead.end() :].strip(" ,") if lead else body
+    who = d["third_person"].match(rest)
+    if not who:
+        return False
+    predicate = _FIRST_CLAUSE.split(rest[who.end() :].strip(" ,"), 1)[0]
+    if not predicate or not (lead or d["guess_predicate"].match(predicate)):
+        return False
+    # only the guess itself is compared with the client's words: what follows may add a reflection
+    guess = f"{lead.group(0) if lead else ''} {who.group(0)} {predicate}"
+    return not (client_words and content_words(guess) <= client_words)
+
+
 def _has_jargon(body: str) -> bool:
     return _flag_regex("jargon").search(body) is not None
 
@@ -190,6 +236,8 @@ def classify_sentence(
             return SentenceLabel(s, "other")
         if _CHOICE.search(body) and not tag:
             return SentenceLabel(s, "question", "closed")
+        if third_party_guess(body, client_words):
+            return SentenceLabel(s, "input")  # "Maybe he's just stressed?": still the therapist's view
         if had_so or d["reflection_stem"].match(body):
             return SentenceLabel(s, "reflection")
         if len(words(body)) <= 4 and not _SECOND_PERSON.search(body):
@@ -203,6 +251,8 @@ def classify_sentence(
         return SentenceLabel(s, "question", "closed")
     if _third_party_verdict(body, client_words):
         return SentenceLabel(s, "input")  # "That counsellor sounds useless.": the therapist's own verdict
+    if third_party_guess(body, client_words):
+        return SentenceLabel(s, "input")  # "He probably just worries about you.": the therapist's own view
     if d["open_request"].search(body) and not d["input_markers"].match(body):
         return SentenceLabel(s, "question", "open")  # "..., so tell me a bit about that", "I'm wondering how..."
     if d["other_markers"].search(body) and not _SECOND_PERSON.search(body.split(" but ")[-1]):
@@ -215,11 +265,13 @@ def classify_sentence(
         return SentenceLabel(s, "other")
     if about_client and about_client.match(body) and not _SECOND_PERSON.search(body):
         return SentenceLabel(s, "input")  # talking about the client, not to them
+    if general_statement(body, client_words):
+        return SentenceLabel(s, "input")  # "Panic attacks are your body's alarm system...": how it works
     if d["reflection_hedge"].match(body) and not d["input_markers"].match(body):
         pass  # "You feel you need to...", "It sounds like you could...": the client's view, reflected
     elif d["input_markers"].search(body) or _has_jargon(body) or _flag_regex("premature_advice").search(body):
         return SentenceLabel(s, "input")
-    if d["input_general"].match(body) and not _YOU.search(body):
+    if d["input_general"].match(body) and not _YOU.search(body) and not d["input_generic_unless"].search(body):
         return SentenceLabel(s, "input")
     if d["input_clause"].search(body) and not d["reflection_hedge"].match(body):
         return SentenceLabel(s, "input")
@@ -235,6 +287,7 @@ def classify_sentence(
 
 
 LONG_REFLECTION, SHORT_REFLECTION, COMPLEX_AT = 18, 7, 1  # words; points for 'complex'
+ECHO_NEW_SHARE = 0.5  # a sentence with fewer new content words than this share re-uses the client's words
 INPUT_OVER_QUESTION = (20, 2.0)  # words of information, and times the words of the questions
 _PRIORITY = {"question": 0, "reflection": 1, "input": 2, "other": 3, "ack": 4}
 
