@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapportkit.skills import analyse
+from rapportkit.skills import analyse, intake_questions
 
 # --- general statements about how something works are information, even with "your" ----------------
 
@@ -247,3 +247,173 @@ def test_varied_replies(utterance, client, behaviour, subtype):
     a = analyse(utterance, client_statement=client)
     assert a.behaviour == behaviour
     assert (a.question_type or a.reflection_type) == subtype
+
+
+# --- the six intake questions: natural phrasings, and near misses that only share words -------------
+
+INTAKE_ASKED = {
+    "how_are_you": [
+        "How are you today?",
+        "How are you doing?",
+        "How are you feeling today?",
+        "How have you been?",
+        "How's your day been so far?",
+        "How are things?",
+        "How are you feeling in yourself at the moment?",
+        "How are you holding up?",
+        "How's it going?",
+        "So, Ines, how are you today?",
+        "How have you been since we last spoke?",
+        "how are you doing today",
+    ],
+    "small_talk": [
+        "Do you live nearby?",
+        "Do you live in this neighbourhood?",
+        "Are you local?",
+        "Have you come far today?",
+        "Did you find us all right?",
+        "How was the journey in?",
+        "How was getting here today?",
+        "Lovely weather today, isn't it?",
+        "Awful weather out there.",
+        "Is it still raining out there?",
+        "Can I get you a glass of water?",
+        "Did you have a nice weekend?",
+        "What do you like to do when you're not at work?",
+        "Was the parking okay?",
+    ],
+    "why_here": [
+        "What brings you here today?",
+        "What brings you in?",
+        "What's brought you along today?",
+        "What made you decide to get in touch?",
+        "What made you book the appointment?",
+        "Why are you here?",
+        "Why now?",
+        "What would you like to talk about today?",
+        "How can I help?",
+        "What's been going on for you?",
+        "Can you tell me a bit about what brought you to counselling?",
+        "what brings you here today",
+    ],
+    "previous_therapy": [
+        "Have you been to therapy before?",
+        "Have you ever seen a counsellor?",
+        "Have you had counselling before?",
+        "Is this your first time in therapy?",
+        "Have you talked to anyone like me before?",
+        "Have you had any professional support before?",
+        "Have you talked to anyone about this before?",
+        "How did your last counselling go?",
+        "What was your previous therapy like for you?",
+        "Tell me about the counselling you had before.",
+        "So you've been to counselling before?",
+    ],
+    "what_disliked": [
+        "What didn't you like about it?",
+        "What didn't you like about your last therapy?",
+        "What didn't help?",
+        "What wasn't helpful about your previous counselling?",
+        "Was there anything about it that didn't work for you?",
+        "Is there anything you'd like me to avoid?",
+        "What put you off?",
+        "What got in the way last time?",
+        "What could have been better about it?",
+        "What would you want me to do differently?",
+    ],
+    "hoped_outcome": [
+        "How do you hope to see yourself at the end of therapy?",
+        "What would you like to get out of our sessions?",
+        "What are you hoping for from counselling?",
+        "What would be different if this worked?",
+        "What would you like to be different by the end?",
+        "What are your goals for therapy?",
+        "How will you know things are getting better?",
+        "What would a good outcome look like for you?",
+        "If our work together goes well, what will have changed?",
+        "What would be one small sign that things were a little better?",
+    ],
+}
+
+INTAKE_NOT_ASKED = {
+    "how_are_you": [
+        "How are you getting on with your sister?",  # a relationship, not how they are today
+        "How are you feeling about the move?",
+        "How are you going to tell him?",
+        "How are you sleeping?",
+        "How are things with your partner?",
+        "How is your mum doing?",
+        "How has today's session been for you?",  # the closing question
+    ],
+    "small_talk": [
+        "I'm sorry about the weather of your mood.",
+        "Are you feeling a bit under the weather?",
+        "Do you live with your partner?",
+        "Do you live in fear of his moods?",
+        "Did you find it hard to tell her?",
+        "Did you find it helpful?",
+        "What happened at the weekend?",
+        "How much coffee do you drink a day?",
+        "How was the journey through all that grief?",
+    ],
+    "why_here": [
+        "What brings you joy?",
+        "What brings on the panic attacks?",
+        "What brought that up for you?",
+        "Why did you come back so late?",
+        "What made you so angry?",
+        "What would you like to talk about with your mum?",
+        "What's going on with your sleep?",
+        "How can I help you feel calmer?",
+    ],
+    "previous_therapy": [
+        "Did your previous boss help?",
+        "Have you tried yoga before?",
+        "Have you been to the doctor about your back?",
+        "Have you had any help from your family?",
+        "Have you talked to your sister about it before?",
+        "Have you told anyone before?",
+        "What was your last job like?",
+        "So your last counsellor wrote the whole time.",  # a reflection asks nothing
+    ],
+    "what_disliked": [
+        "What did you not like about your job?",
+        "What didn't you like about school?",
+        "Is there anything you don't like about yourself?",
+        "What put you off going to the gym?",
+        "What got in the way of sleeping?",
+        "What went wrong with your marriage?",
+        "What was helpful about it?",
+        "It didn't help that he shouted.",
+    ],
+    "hoped_outcome": [
+        "What would you hope for your kids?",
+        "What do you hope he says?",
+        "Are you hoping to get the job?",
+        "What were you hoping would happen when you told her?",
+        "What are your goals at work?",
+        "What would be different if you left him?",
+        "How do you see yourself?",
+        "At the end of the day, you did your best.",
+    ],
+}
+
+
+@pytest.mark.parametrize(("qid", "utterance"), [(qid, u) for qid, us in INTAKE_ASKED.items() for u in us])
+def test_intake_question_recognised(qid, utterance):
+    assert qid in intake_questions(utterance)
+
+
+@pytest.mark.parametrize(("qid", "utterance"), [(qid, u) for qid, us in INTAKE_NOT_ASKED.items() for u in us])
+def test_intake_near_miss_not_recognised(qid, utterance):
+    assert qid not in intake_questions(utterance)
+
+
+def test_intake_lists_are_long_enough():
+    for qid in INTAKE_ASKED:
+        assert len(INTAKE_ASKED[qid]) >= 8, qid
+        assert len(INTAKE_NOT_ASKED[qid]) >= 4, qid
+
+
+def test_several_intake_questions_in_one_turn():
+    assert intake_questions("Did you find us all right? How are you today?") == ("how_are_you", "small_talk")
