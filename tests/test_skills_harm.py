@@ -33,6 +33,8 @@ HARMFUL = [
     ("Do you want a medal?", "contempt"),
     ("lol", "contempt"),
     ("Man up.", "contempt"),
+    ("You sound like a whiny child.", "insult"),
+    ("No one likes you.", "insult"),
     # dismissal
     ("Whatever, mate.", "dismissal"),
     ("Shut up.", "dismissal"),
@@ -43,12 +45,14 @@ HARMFUL = [
     ("I couldn't care less about your problems.", "dismissal"),
     ("Other people have it much worse.", "dismissal"),
     ("Bullshit.", "dismissal"),
+    ("It's your problem, not mine.", "dismissal"),
     # blame
     ("It's your own fault.", "blame"),
     ("You brought this on yourself.", "blame"),
     ("You only have yourself to blame.", "blame"),
     ("Serves you right.", "blame"),
     ("Well, what did you expect?", "blame"),
+    ("If you'd listened, this wouldn't have happened.", "blame"),
     # profanity aimed at the client
     ("Fuck off.", "profanity"),
     ("Piss off, I'm busy.", "profanity"),
@@ -148,6 +152,19 @@ NOT_HARMFUL = [
     "You got the promotion! You deserved it.",
     "Your boss sounds like an idiot.",
     "What a terrible thing to go through.",
+    "Get over it is what everyone keeps saying.",
+    "You're a loser? That's what your dad used to say?",
+    "Sometimes it seems like everyone hates you.",
+    "You must be so fed up with your fucking landlord.",
+    "That's nothing compared to what you've been through.",
+    "You were just a child when it happened.",
+    "You're crazy busy at work.",
+    "If you had stopped drinking, what would have been different?",
+    "Whatever you decide, I'm here to support you.",
+    "It sounds like part of you wants to hit back at him.",
+    "You've thought about stopping your medication because of the side effects.",
+    "I'll leave you some leaflets.",
+    "You'll get used to it over time.",
 ]
 
 

@@ -68,12 +68,25 @@ def _sentence_start(norm: str, at: int) -> int:
     return 0 if cut < 0 else cut + 3
 
 
-def _guarded(t: Text, start: int) -> bool:
-    """True when a match at ``start`` is someone else's words, negated, or quoted (see harm.yaml)."""
+def _sentence_after_next(norm: str, at: int) -> int:
+    """Where the sentence after the one holding ``at`` ends in a normalised text."""
+    end = at
+    for _ in range(2):
+        found = [i for i in (norm.find(mark, end) for mark in (" . ", " ? ", " ! ")) if i >= 0]
+        if not found:
+            return len(norm)
+        end = min(found) + 2
+    return end
+
+
+def _guarded(t: Text, start: int, end: int) -> bool:
+    """True when the match ``[start, end)`` is someone else's words, negated, or quoted (see harm.yaml)."""
     guards = harm_data()["guards"]
     begin = _sentence_start(t.norm, start)
     clause = guards["clause"].split(t.norm[begin:start])[-1]
     if guards["reported"].search(clause) or guards["negated"].search(clause):
+        return True
+    if guards["reported_after"].search(t.norm[end : _sentence_after_next(t.norm, end)]):
         return True
     if start >= len(t.starts):
         return False
@@ -87,7 +100,7 @@ def _pattern_harms(t: Text, client_statement: str | None) -> list[Harm]:
     for kind, spec in harm_data()["groups"].items():
         for regex, options in spec["patterns"]:
             for m in regex.finditer(t.norm):
-                if _guarded(t, m.start()):
+                if _guarded(t, m.start(), m.end()):
                     continue
                 if options.get("echo") and client_statement:
                     # the client's own words given back ("Useless?" after "I feel useless") are theirs
@@ -107,7 +120,7 @@ def _sentiment_harms(t: Text) -> list[Harm]:
     spec = harm_data()["sentiment"]
     out = []
     for m in spec["aimed"].finditer(t.norm):
-        if _NEGATION.search(m.group(0)) or _guarded(t, m.start()):
+        if _NEGATION.search(m.group(0)) or _guarded(t, m.start(), m.end()):
             continue
         begin = _sentence_start(t.norm, m.start())
         stop = min((i for i in (t.norm.find(mark, m.end()) for mark in (" . ", " ? ", " ! ")) if i >= 0),
