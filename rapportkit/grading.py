@@ -18,6 +18,7 @@ from importlib import resources
 import yaml
 
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
+from rapportkit.skills.analyser import head
 from rapportkit.skills.keys import Caught, ClientKeys, catch_keys
 
 MIN_WORDS = 2
@@ -304,12 +305,12 @@ def assess_reply(
     caught = None
     fraction = form
     if keys is not None and not keys.empty:
-        caught = catch_keys(reply, keys, client_statement)
+        caught = catch_keys(head(reply)[0], keys, client_statement)
         fraction = _keyed_fraction(rubric, form, analysis, keys, caught, lines)
     scale = 0.6 if needs else 1.0
     fraction *= scale
     for need in needs:
-        ok = bool(mentions(reply, need))
+        ok = bool(mentions(head(reply)[0], need))
         fraction += 0.4 / len(needs) if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {concepts()[need]['label']}")
     if caught is not None:
@@ -451,6 +452,9 @@ def score_explanation(text: object, needs: Sequence[str], points: float) -> floa
         return 0.0
     share = 0.8 / len(needs)
     fraction = 0.0
+    text, cut = head(text)  # type: ignore[arg-type]
+    if cut:
+        print("Only the first part of your answer was read: keep it to a few sentences.")
     for need in needs:
         hits = mentions(text, need)
         fraction += share if hits else 0.0
