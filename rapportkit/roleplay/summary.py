@@ -11,15 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# The six rapport-building intake questions, in the order a first session usually asks them.
-INTAKE_IDS: tuple[str, ...] = (
-    "how_are_you",
-    "small_talk",
-    "why_here",
-    "previous_therapy",
-    "what_disliked",
-    "hoped_outcome",
-)
+from rapportkit.skills import INTAKE_IDS
+
 INTAKE_LABELS: dict[str, str] = {
     "how_are_you": "How are you today?",
     "small_talk": "Small talk (e.g. do you live nearby?)",
