@@ -147,6 +147,8 @@ class Criterion:
     description: str
     weight: float
     met: Callable[[Analysis], bool]
+    # Judged by the item's feeling key instead, when it has one (what this client feels, not any feeling).
+    feeling: bool = False
 
 
 def _no_problems(a: Analysis) -> bool:
@@ -176,7 +178,7 @@ RUBRICS: dict[str, tuple[Criterion, ...]] = {
         Criterion("reflects what the client said instead of asking or advising", 0.4,
                   lambda a: a.behaviour == "reflection"),
         Criterion("names a feeling or meaning beyond the client's words (complex reflection)", 0.3,
-                  lambda a: a.reflection_type == "complex" or a.has("feeling_reflected")),
+                  lambda a: a.reflection_type == "complex" or a.has("feeling_reflected"), feeling=True),
         Criterion("no wording that costs rapport", 0.3, _no_problems),
     ),
     "empathic": (
@@ -198,7 +200,7 @@ RUBRICS: dict[str, tuple[Criterion, ...]] = {
     "feeling_reflection": (
         Criterion("a reflection, not a question or advice", 0.4, lambda a: a.behaviour == "reflection"),
         Criterion("names the client's feeling (their word or a close one)", 0.3,
-                  lambda a: a.has("feeling_reflected") or a.reflection_type == "complex"),
+                  lambda a: a.has("feeling_reflected") or a.reflection_type == "complex", feeling=True),
         Criterion("no wording that costs rapport", 0.3, _no_problems),
     ),
     "respectful": (
@@ -242,7 +244,8 @@ FEELING_CREDIT = {"fits": 1.0, "adjacent": 0.5, "none": 0.0, "contradicts": 0.0}
 MEANING_WITHOUT_FEELING = {"feeling_reflection": 0.5}
 # What a question opens up counts in full for an open question, half for a closed one, not at all otherwise.
 OPENS_CREDIT = {"open": 1.0, "closed": 0.5}
-# Content strands a reply may miss and still earn full content credit (a reflection picks what matters most).
+# Content strands a reply may miss and still earn full content credit: a reflection picks what matters most,
+# but with only two strands, catching one is enough only beside the client's feeling.
 STRANDS_TO_SPARE = 1
 # Caps on the share of an item. A reply that catches nothing this client said would fit any client (it
 # keeps a little credit only if the feeling is near theirs); one naming a feeling that contradicts theirs
@@ -297,14 +300,17 @@ def assess_reply(
     lines = [coach_feedback(analysis)]
     if analysis.has("harmful") or analysis.has("unreadable"):
         return Verdict(0.0, (*lines, "No points: a reply earns credit only when it is safe and readable."), analysis)
+    keyed = keys is not None and not keys.empty
+    criteria = [c for c in RUBRICS[rubric] if not (keyed and c.feeling and keys.fits)]  # type: ignore[union-attr]
     form = 0.0
-    for crit in RUBRICS[rubric]:
+    for crit in criteria:
         ok = crit.met(analysis)
         form += crit.weight if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {crit.description}")
+    form /= sum(c.weight for c in criteria)
     caught = None
     fraction = form
-    if keys is not None and not keys.empty:
+    if keyed:
         caught = catch_keys(head(reply)[0], keys, client_statement)
         fraction = _keyed_fraction(rubric, form, analysis, keys, caught, lines)
     scale = 0.6 if needs else 1.0
@@ -324,7 +330,8 @@ def _keyed_fraction(
     """The share earned from the form and from what the reply caught of this client; explains each part."""
     parts: dict[str, float] = {"form": form}
     if keys.content:
-        need = max(1, len(keys.content) - STRANDS_TO_SPARE)
+        spare = STRANDS_TO_SPARE if len(keys.content) > 2 or caught.feeling in ("fits", "adjacent") else 0
+        need = max(1, len(keys.content) - spare)
         parts["content"] = min(1.0, len(caught.content) / need)
         for label in caught.content:
             lines.append(f"  [x] you caught that {label}")
