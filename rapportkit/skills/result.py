@@ -78,7 +78,11 @@ class Analysis:
 
     @property
     def skill(self) -> str:
-        """Plain-English name of the skill used, e.g. ``"complex reflection"``."""
+        """Plain-English name of the skill used, e.g. ``"complex reflection"``; harm and unread text are no skill."""
+        if self.harmful:
+            return "harmful reply"
+        if not self.readable:
+            return "reply not in English words"
         sub = self.question_type if self.behaviour == "question" else self.reflection_type
         return _SKILL_NAMES.get((self.behaviour, sub), _SKILL_NAMES.get((self.behaviour, None), self.behaviour))
 
