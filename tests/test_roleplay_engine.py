@@ -26,12 +26,20 @@ client:
     - {at: 50, text: I have not slept properly in weeks.}
     - {at: 60, text: I think I might lose my job.}
   guarded_replies: [Whatever., I don't know.]
-opening: Hi. I'm Kim.
+  reactions:
+    harmful: [Wow. Okay., I don't have to sit here for this.]
+    unreadable: ["Sorry, what?"]
+opening: Hi. I'm Kim. Work has been a lot lately.
 start: first
 turns:
   first:
     hint: Say hello.
+    client_said:
+      content:
+        work has been a lot for Kim: [work, job, office, a lot, too much]
+      feeling: {fits: [tired, overwhelmed], adjacent: [anxious], contradicts: [happy], say: worn out}
     free_text:
+      missed: {reply: "No, that's not it. It's the work.", rapport: -2, next: second}
       judging: {reply: That's harsh., guarded: ..., rapport: -10, next: second}
       mentions:
         - {words: [confidential], reply: Good to know., rapport: 5, next: second}
@@ -224,3 +232,48 @@ def test_turn_opens_with_the_clients_new_line() -> None:
     rp = replay("nora", ["honest", OPEN_Q])
     assert rp.current_turn_id == "asks_loss"
     assert rp.last_client_line.endswith("Have you ever lost someone? Your mum, or your dad?")
+
+
+# --- the client hears what was said ----------------------------------------------------------------
+
+
+def test_harm_gets_the_clients_reaction_and_costs_rapport(toy) -> None:
+    rp = RolePlay(toy)
+    r = rp.respond("You're pathetic, honestly. Get over it.")
+    assert r.rule == "harmful" and r.client_reply == "Wow. Okay."
+    assert r.rapport_change <= BASE_FLAGS["harmful"] + 0 and r.revealed == ()
+    assert "harm" in r.feedback and "Well done" not in r.feedback
+    assert rp.current_turn_id == "second"  # the session goes on, guarded
+
+
+def test_words_the_client_cannot_read_get_puzzlement_and_the_turn_waits(toy) -> None:
+    rp = RolePlay(toy)
+    r = rp.respond("asdf qwer zxcv")
+    assert r.rule == "unreadable" and r.client_reply == "Sorry, what?"
+    assert rp.current_turn_id == "first" and r.rapport_change == BASE_FLAGS["unreadable"]
+    assert rp.respond(OPEN_Q).rule == "open_question"
+
+
+def test_a_reflection_that_misses_the_client_gets_a_correction(toy) -> None:
+    missed = RolePlay(toy).respond("It sounds like you're excited about your holiday.")
+    assert missed.rule == "missed" and missed.client_reply.startswith("No, that's not it")
+    assert missed.rapport_change <= 0
+    assert "did not feel heard" in missed.feedback and "worn out" in missed.feedback
+    heard = RolePlay(toy).respond("It sounds like work has left you completely worn out.")
+    assert heard.rule == "reflection" and heard.rapport_change > 0
+    assert heard.caught is not None and heard.caught.content == ("work has been a lot for Kim",)
+
+
+def test_rises_slow_near_the_top(toy) -> None:
+    low, high = RolePlay(toy), RolePlay(toy)
+    high.rapport = 90
+    assert low.respond("It sounds like work has left you completely worn out.").rapport_change > (
+        high.respond("It sounds like work has left you completely worn out.").rapport_change
+    )
+
+
+def test_disclosures_follow_only_replies_that_earned_them(toy) -> None:
+    rp = RolePlay(toy)
+    rp.rapport = 58  # above the first disclosure's level already
+    r = rp.respond("It sounds like you're excited about your holiday.")
+    assert r.rule == "missed" and r.revealed == ()

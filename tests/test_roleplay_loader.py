@@ -84,9 +84,10 @@ EXPECTED = [
     ("unknown_field.yaml", 7, "client.favourite_colour", "unknown field"),
     ("wrong_type.yaml", 16, "turns.hello.choices[0].rapport", "whole number"),
     ("missing_client_name.yaml", 3, "client.name", "required field is missing"),
-    ("missing_turn.yaml", 17, "turns.hello.free_text.default.next", "no turn or ending called 'second_tunr'"),
+    ("missing_turn.yaml", 20, "turns.hello.free_text.default.next", "no turn or ending called 'second_tunr'"),
     ("duplicate_turn.yaml", 14, "turns.hello", "written twice"),
     ("choices_and_free_text.yaml", 11, "turns.hello", "exactly one of 'choices'"),
+    ("missing_client_said.yaml", 12, "turns.hello", "needs 'client_said'"),
 ]
 
 

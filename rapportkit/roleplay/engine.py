@@ -5,8 +5,16 @@ How rapport moves (the same rules are written for instructors in docs/roleplay.m
 * Typed replies are analysed by ``rapportkit.skills.analyse``. The analysis gives a *base* change
   (``BASE_BEHAVIOUR`` and ``BASE_FLAGS`` below), and the turn's matching rule adds its own change.
 * Choice turns use only the option's own ``rapport`` change (the author set it on purpose).
-* Rapport is clamped to 0..100. Below ``withdraw_below`` the client withdraws: guarded, short replies.
-* Each ``reveals`` entry unlocks once rapport reaches its ``at`` level (one new disclosure per turn).
+* A typed reply that would harm the client gets the client's reaction (``client.reactions.harmful``) and
+  costs ``BASE_FLAGS["harmful"]``; one in words the client cannot read gets their puzzlement
+  (``client.reactions.unreadable``) and the turn waits for another reply.
+* On a turn that says what the client just said (``client_said``), a reflection that catches none of it
+  (nor a feeling near theirs), or names a feeling that contradicts theirs, gets the ``missed`` reply: the
+  client corrects the student instead of confirming.
+* Rises slow near the top (``SLOW_ABOVE``), so rapport is earned over a whole session. It is clamped to
+  0..100; below ``withdraw_below`` the client withdraws: guarded, short replies.
+* Each ``reveals`` entry unlocks once rapport reaches its ``at`` level, one per turn, and only after a
+  reply that earned it (rapport went up, and the client was not corrected, hurt or puzzled).
 
 Nothing is random, so the same inputs always give the same session; this is what lets the
 autograder trust ``replay`` rather than what a transcript claims.
@@ -14,14 +22,17 @@ autograder trust ``replay`` rather than what a transcript claims.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, load_scenario
+from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, client_keys, load_scenario
 from rapportkit.roleplay.summary import SessionSummary, summarise
+from rapportkit.skills.feedback import skill_phrase
+from rapportkit.skills.keys import catch_keys, shared_content_words
 
 # Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
 # rules carry most of the story; the base makes every skill count everywhere.
@@ -45,8 +56,13 @@ BASE_FLAGS: dict[str, int] = {
     "judging": -8,
     "wrong_name": -8,
     "wrong_pronoun": -8,
+    "harmful": -15,
+    "unreadable": -2,
 }
 SELF_DISCLOSURE_GOOD, SELF_DISCLOSURE_BAD = 1, -3
+
+# Above this rapport, a rise is scaled down by the room left to the top (at 75, half; at 90, a fifth).
+SLOW_ABOVE = 50
 
 # Rule names that differ from the analyser's flag kinds.
 RULE_TO_FLAG = {"advice": "premature_advice"}
@@ -83,6 +99,7 @@ class TurnResult:
     ending: Mapping[str, Any] | None = None
     next_turn: str | None = None
     intake: tuple[str, ...] = ()
+    caught: Any | None = None  # rapportkit.skills.keys.Caught: what the reply caught of the client's words
 
 
 class RolePlay:
@@ -288,10 +305,29 @@ class RolePlay:
         from rapportkit.skills import coach_feedback, intake_questions
 
         analysis = self._analyse(text)
+        feedback = coach_feedback(analysis)
+        if analysis.harmful or not analysis.readable:
+            return self._react(turn_id, rules, text, analysis, feedback)
         intake = tuple(intake_questions(text))
+        keys = client_keys(turn)
+        caught = catch_keys(text, keys, self.last_client_line) if keys is not None else None
         rule_name, rule = self._pick_rule(rules, analysis, text, intake)
         base = base_change(analysis)
-        feedback = coach_feedback(analysis)
+        if (
+            caught is not None
+            and "missed" in rules
+            and analysis.behaviour == "reflection"
+            and rule_name not in PROBLEM_RULES  # the author's reply to a problem says more than a correction
+            and (caught.feeling == "contradicts" or (
+                misses(caught)
+                and not rule_name.startswith("mentions")  # the author's reply to a word the client cares about
+                and not echoes(text, self.last_client_line)  # a reflection of the line just said (a disclosure)
+            ))
+        ):
+            rule_name, rule = "missed", rules["missed"]
+            base = base_change(analysis, skill=False)  # a reflection of something they did not say earns nothing
+            # No praise for a feeling named in the wrong place: the skill, then why the client did not feel heard.
+            feedback = f"That was {skill_phrase(analysis.skill)}. {missed_note(self.client_name, caught, keys)}"
         if rule.get("coach"):
             feedback = f"{feedback}\n{rule['coach']}"
         return self._finish_step(
@@ -306,6 +342,29 @@ class RolePlay:
             rule=rule_name,
             technique=getattr(analysis, "skill", ""),
             intake=intake,
+            caught=caught,
+            earned=rule_name not in ("missed", *PROBLEM_RULES),
+        )
+
+    def _react(self, turn_id: str, rules: Mapping[str, Any], text: str, analysis: Any, feedback: str) -> TurnResult:
+        """The client's reaction to harm (the session moves on, guarded) or to words they cannot read (it waits)."""
+        kind = "harmful" if analysis.harmful else "unreadable"
+        reactions = self.scenario.client.get("reactions") or {}
+        lines = reactions.get(kind) or self.scenario.client["guarded_replies"]
+        line = lines[len(self.history) % len(lines)]
+        nxt = rules["default"]["next"] if kind == "harmful" else turn_id
+        return self._finish_step(
+            turn_id,
+            "free_text",
+            text,
+            text,
+            {"reply": line, "guarded": line, "next": nxt},
+            change=base_change(analysis),
+            analysis=analysis,
+            feedback=feedback,
+            rule=kind,
+            technique=analysis.skill,
+            earned=False,
         )
 
     @staticmethod
@@ -338,7 +397,11 @@ class RolePlay:
         rule: str,
         technique: str,
         intake: tuple[str, ...] = (),
+        caught: Any | None = None,
+        earned: bool = True,
     ) -> TurnResult:
+        if change > 0 and self.rapport > SLOW_ABOVE:
+            change = math.ceil(change * (100 - self.rapport) / (100 - SLOW_ABOVE))
         new = max(0, min(100, self.rapport + change))
         actual_change = new - self.rapport
         self.rapport = new
@@ -351,7 +414,7 @@ class RolePlay:
             revealed: tuple[str, ...] = ()
         else:
             reply = step["reply"]
-            revealed = self._unlock()
+            revealed = self._unlock() if earned and actual_change > 0 else ()
             if revealed:
                 reply = f"{reply} {' '.join(revealed)}"
         says = self.scenario.turns.get(target, {}).get("says")
@@ -382,6 +445,7 @@ class RolePlay:
             ending=ending,
             next_turn=None if ending else target,
             intake=intake,
+            caught=caught,
         )
 
     def _resolve_next(self, nxt: str | Sequence[Mapping[str, Any]]) -> str:
@@ -436,10 +500,36 @@ class RolePlay:
             self.transcript_path = path
 
 
-def base_change(analysis: Any) -> int:
-    """The rapport change earned by the analysis alone (before the turn's own change)."""
+def misses(caught: Any) -> bool:
+    """A reflection misses the client when it names a feeling contradicting theirs, or a feeling that is not theirs
+    and nothing they said. One that names no feeling may say what they said in other words: it is not corrected."""
+    return caught.feeling == "contradicts" or (
+        not caught.content and caught.feeling == "none" and bool(caught.other_feelings)
+    )
+
+
+# Content words a reflection shares with the client's last line that show it reflects that line.
+ECHO_WORDS = 2
+
+
+def echoes(text: str, client_line: str) -> bool:
+    """Whether a reply takes up at least ECHO_WORDS content words of the client's last line (lemmas)."""
+    return shared_content_words(text, client_line) >= ECHO_WORDS
+
+
+def missed_note(name: str, caught: Any, keys: Any) -> str:
+    """What the coach says when a reflection missed the client, in the client's terms."""
+    what = "named a feeling that is not theirs" if caught.feeling == "contradicts" else "missed what they said"
+    said = "; ".join(strand.label for strand in keys.content)
+    return f"{name} did not feel heard: your reflection {what} ({said}; they feel {keys.feeling_said})."
+
+
+def base_change(analysis: Any, skill: bool = True) -> int:
+    """The rapport change earned by the analysis alone (before the turn's own change); flags only without ``skill``."""
     change = 0
-    if analysis.behaviour == "reflection":
+    if not skill:
+        pass  # the skill earns nothing (a reflection that missed the client); its flags still count
+    elif analysis.behaviour == "reflection":
         change += BASE_BEHAVIOUR["complex_reflection" if analysis.reflection_type == "complex" else "simple_reflection"]
     elif analysis.behaviour == "question" and analysis.question_type in ("open", "closed"):
         change += BASE_BEHAVIOUR[f"{analysis.question_type}_question"]

@@ -20,6 +20,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from rapportkit.skills.keys import ClientKeys, KeysError
+
 # libyaml's safe loader when PyYAML has it (about 10x faster: scenarios are parsed in every grading kernel).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -211,6 +213,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", path: Path | None = 
         problems.extend(_describe(err, data, lines, filename))
     if not problems:
         problems.extend(_check_links(data, lines, filename))
+        problems.extend(_check_keys(data, lines, filename))
     if problems:
         unique = list(dict.fromkeys(problems))
         unique.sort(key=lambda p: (p.line or 0, p.field))
@@ -435,6 +438,42 @@ def _describe(err: jsonschema.ValidationError, data: Any, lines: Mapping[PathKey
             )
         ]
     return [Problem(filename, _line_for(path, lines), _field(path), err.message)]
+
+
+def client_keys(turn: Mapping[str, Any]) -> ClientKeys | None:
+    """The keys of what the client has just said on a free-text turn (``client_said``), or None."""
+    said = turn.get("client_said")
+    if not said:
+        return None
+    return ClientKeys.from_data(content=said.get("content"), feeling=said.get("feeling"))
+
+
+def _check_keys(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename: str) -> list[Problem]:
+    """Every free-text turn says what the client just said, in keys the grader can use, and how a miss is met."""
+    problems: list[Problem] = []
+    for tid, turn in data["turns"].items():
+        if "free_text" not in turn:
+            continue
+        base: PathKey = ("turns", tid)
+        if "client_said" not in turn:
+            problems.append(Problem(filename, lines.get(base), _field(base),
+                                    "a free-text turn needs 'client_said': what the client has just said, in content "
+                                    "and feeling keys (docs/roleplay.md)"))
+            continue
+        try:
+            client_keys(turn)
+        except KeysError as err:
+            p = base + ("client_said",)
+            problems.append(Problem(filename, _line_for(p, lines), _field(p), str(err)))
+        if "missed" not in turn["free_text"]:
+            p = base + ("free_text",)
+            problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                    "a free-text turn with 'client_said' needs a 'missed' rule: how the client "
+                                    "answers a reflection that misses what they said"))
+    if "reactions" not in data["client"]:
+        problems.append(Problem(filename, lines.get(("client",)), "client",
+                                "the client needs 'reactions': lines for 'harmful' and 'unreadable' replies"))
+    return problems
 
 
 def _check_links(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename: str) -> list[Problem]:

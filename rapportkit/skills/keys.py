@@ -15,6 +15,7 @@ phrase's words may have one other word between them ("didn't really come"). Dete
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +26,14 @@ from .behaviour import STOPWORDS
 from .flags import feelings_in
 from .lexicon import feelings_data
 from .text import normalise, words
+
+# A feeling word the reply denies or only wishes for is not a feeling it names ("you haven't felt good in
+# weeks", "you keep waiting to feel better", "you want to be happy again").
+_NOT_NAMED = re.compile(
+    r"\b(?:not|never|no|nothing|without|hardly|barely)(?: [a-z']+){0,2} $"
+    r"|\b(?:want|wants|wanted|wanting|hope|hopes|hoping|hoped|wish|wishes|wishing|waiting|try|trying|longing|"
+    r"able|used)(?: to)?(?: [a-z']+){0,2} $"
+)
 
 # Words that may stand between two words of a key phrase ("didn't really come" for "didn't come").
 MAX_GAP = 1
@@ -164,6 +173,7 @@ class Caught:
     opens_missed: tuple[str, ...]
     feeling: str  # "fits", "adjacent", "contradicts" or "none"
     feeling_words: tuple[str, ...]  # the reply's own words for the feeling
+    other_feelings: tuple[str, ...]  # families the reply names that the keys do not list at any level
     repetition: float  # how much the reply echoes the client's words (see :func:`repetition`)
 
 
@@ -173,7 +183,11 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
     tokens = [lemmas(w) for w in words(t.norm)]
     content = [s.label for s in keys.content if s.caught_by(tokens)]
     opens = [s.label for s in keys.opens if s.caught_by(tokens)]
-    named = feelings_in(t, about_client=True)
+    named = {
+        family: kept
+        for family, spans in feelings_in(t, about_client=True).items()
+        if (kept := [(a, b) for a, b in spans if not _NOT_NAMED.search(t.norm[:a])])
+    }
     level, found = "none", []
     for candidate in FEELING_LEVELS:
         fams = [f for f in getattr(keys, candidate) if f in named]
@@ -181,7 +195,9 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
             level = candidate
             found = [t.source(a, b) for f in fams for a, b in named[f]]
             break
+    listed = {*keys.fits, *keys.adjacent, *keys.contradicts}
     return Caught(
+        other_feelings=tuple(f for f in named if f not in listed),
         content=tuple(content),
         content_missed=tuple(s.label for s in keys.content if s.label not in content),
         opens=tuple(opens),
@@ -194,6 +210,12 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
 
 def _content_lemmas(text: str) -> list[frozenset[str]]:
     return [lemmas(w) for w in words(normalise(text).norm) if w not in STOPWORDS and len(w) > 2]
+
+
+def shared_content_words(reply: str, client_statement: str) -> int:
+    """How many different content words of the client's statement the reply takes up (by lemma)."""
+    used: set[str] = set().union(*_content_lemmas(reply)) if reply.strip() else set()
+    return len({min(w) for w in _content_lemmas(client_statement) if w & used})
 
 
 def repetition(reply: str, client_statement: str) -> float:
@@ -213,4 +235,7 @@ def repetition(reply: str, client_statement: str) -> float:
     return min(from_them, again)
 
 
-__all__ = ["ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "MAX_GAP"]
+__all__ = [
+    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "shared_content_words",
+    "MAX_GAP",
+]
