@@ -67,6 +67,110 @@ HARMFUL = [
     # threats
     ("I'll make you regret this.", "threat"),
     ("I'm going to tell your wife.", "threat"),
+    # toughen-up commands, wherever they stand in the reply
+    ("Toughen up, pal, everyone gets dumped.", "contempt"),
+    ("Honestly, get a grip, it was one bad meeting.", "contempt"),
+    ("It's been months, you have to snap out of it.", "contempt"),
+    ("You really need to sort yourself out.", "contempt"),
+    ("Grow up, mate.", "contempt"),
+    ("Stop acting like a baby.", "contempt"),
+    ("Real men don't cry over a job.", "contempt"),
+    # contempt for the people in the client's life, or for the client's concerns
+    ("Your family sound like a right bunch of clowns.", "insult"),
+    ("Sounds like your friends are a load of sheep.", "insult"),
+    ("The people where you're from sound like cavemen.", "insult"),
+    ("Your community sound a bit backward.", "insult"),
+    ("What a bunch of losers.", "insult"),
+    ("Maybe they just don't like you.", "insult"),
+    ("They've got better things to do.", "insult"),
+    ("You're making a mountain out of a molehill.", "contempt"),
+    ("Please don't tell me you're going to cry about this again.", "contempt"),
+    ("I have no idea what you're going on about.", "contempt"),
+    ("You do go on a bit, don't you?", "contempt"),
+    ("Throwing a sickie every Monday won't help.", "contempt"),
+    ("It's not all about you, you know.", "contempt"),
+    ("Right, what is it this time?", "contempt"),
+    ("So what's your problem then?", "contempt"),
+    ("What's the matter with you now?", "contempt"),
+    ("Paranoid much?", "contempt"),
+    ("That sounds like a you problem to me.", "contempt"),
+    ("You're wasting my time.", "contempt"),
+    # sarcastic commands ending in "then"
+    ("Well, stop drinking so much then.", "contempt"),
+    ("Maybe don't text him at 2am then?", "contempt"),
+    # what matters to the client brushed aside, the client hurried
+    ("Who cares what your sister said? Let's move on.", "dismissal"),
+    ("Why would anyone get upset about a work trip?", "dismissal"),
+    ("Can we focus on something more important?", "dismissal"),
+    ("Is that really worth crying over?", "dismissal"),
+    ("Cut the small talk, what's going on?", "dismissal"),
+    ("Can we make it quick? I've got a patient waiting.", "dismissal"),
+    ("Just get to the point.", "dismissal"),
+    ("We haven't got all day.", "dismissal"),
+    ("Honestly, nobody is thinking about you as much as you think.", "dismissal"),
+    ("You're just imagining it.", "dismissal"),
+    ("You're just feeling sorry for yourself.", "dismissal"),
+    ("You should be over her by now.", "dismissal"),
+    ("I got over it, so you can too.", "dismissal"),
+    # siding against the client, blame
+    ("Maybe your wife is right.", "blame"),
+    ("Your boss is probably right about you.", "blame"),
+    ("Perhaps they've got a point.", "blame"),
+    ("Honestly, I'd side with your manager.", "blame"),
+    ("You probably do have a drinking problem.", "blame"),
+    ("You're the common denominator here.", "blame"),
+    ("Sounds like you're the difficult one.", "blame"),
+    ("It's probably your attitude.", "blame"),
+    ("And who's to blame for that?", "blame"),
+    ("No wonder, if you refuse to let anyone in.", "blame"),
+    ("You should have known better.", "blame"),
+    ("You must have known he would react like that.", "blame"),
+    ("You could have just kept your mouth shut.", "blame"),
+    ("Well, you shouldn't have said it then.", "blame"),
+    ("If you didn't like the group, why did you go?", "blame"),
+    ("Nobody was making you stay.", "blame"),
+    ("You did ask for it, to be fair.", "blame"),
+    ("You're old enough to know better.", "blame"),
+    ("Maybe if you were friendlier people would call you.", "blame"),
+    # abandoning the care of a relative
+    ("Just stop visiting her, she won't even notice.", "harmful_advice"),
+    ("I'd just put him in a home and get on with your life.", "harmful_advice"),
+    ("Why not stop looking after your mum for a while?", "harmful_advice"),
+    ("He won't even know if you don't go.", "harmful_advice"),
+    # a loss minimised
+    ("That's life, I'm afraid.", "minimising"),
+    ("Well, it's the circle of life.", "minimising"),
+    ("Everybody dies eventually.", "minimising"),
+    ("We all lose our parents sooner or later.", "minimising"),
+    ("He had a good innings though.", "minimising"),
+    ("It was her time.", "minimising"),
+    ("Your gran was old anyway.", "minimising"),
+    ("Honestly, he was ninety, he was getting on.", "minimising"),
+    ("Lots of people lose their dads, you'll cope.", "minimising"),
+    # pressure to please the trainee
+    ("Please don't tell me it was boring.", "pressure"),
+    ("Go on, tell me it was great.", "pressure"),
+    ("You owe me.", "pressure"),
+    ("Make sure you give me a good review.", "pressure"),
+    ("I'll be really upset if you cancel again.", "pressure"),
+    ("After everything I've done for you!", "pressure"),
+    # labels and diagnoses
+    ("You've clearly got control issues.", "labelling"),
+    ("It sounds like you have serious commitment issues.", "labelling"),
+    ("Textbook narcissist.", "labelling"),
+    ("That's a classic victim mentality.", "labelling"),
+    ("Classic people pleaser.", "labelling"),
+    ("You sound a bit bipolar to me.", "labelling"),
+    ("You're in denial.", "labelling"),
+    ("You seem pretty self-obsessed.", "labelling"),
+    # shame
+    ("What a weird question.", "shaming"),
+    ("What a stupid thing to get upset about.", "shaming"),
+    ("You shouldn't ask your therapist that.", "shaming"),
+    ("That's none of your business.", "shaming"),
+    ("You should be ashamed of yourself.", "shaming"),
+    ("A grown man crying in his car!", "shaming"),
+    ("Yeah, it is a bit pathetic.", "shaming"),
 ]
 
 
@@ -165,6 +269,70 @@ NOT_HARMFUL = [
     "You've thought about stopping your medication because of the side effects.",
     "I'll leave you some leaflets.",
     "You'll get used to it over time.",
+    # near misses of the commands, the contempt and the dismissal
+    "It sounds like part of you wants to just pull yourself together and carry on.",
+    "People keep telling you to man up, and that leaves you feeling alone.",
+    "What would help you get a grip on the finances?",
+    "You were told that real men don't cry, so you learned to keep it in.",
+    "Growing up, you learned to keep things to yourself.",
+    "Stop being so hard on yourself for a second and notice what you did manage.",
+    "Your mates matter a lot to you, and you worry what they'd think.",
+    "Your family sound like they care a lot.",
+    "Where you grew up, men sorted things out themselves.",
+    "You stopped going to the gym, and then what happened?",
+    "You didn't want to make a fuss at work.",
+    "You worry you're making a fuss over nothing.",
+    "Who cares for your dad when you're at work?",
+    "Who cares about you at home?",
+    "Why would anyone care about me, you're thinking.",
+    "Let's talk about what matters to you.",
+    "Can we talk about something important? I'm worried about your safety.",
+    "Take your time, we have all day.",
+    "We can skip the forms for now.",
+    "You're not wasting my time at all.",
+    "You feel you should be over it by now.",
+    "Is it worth talking to your GP about the sleep?",
+    "You can't complain to HR because you're worried about your job.",
+    # near misses of siding and blame
+    "You're wondering if they're right.",
+    "Part of you thinks your boss might be right.",
+    "They're right to be worried about you.",
+    "You think you might have a drinking problem.",
+    "No wonder you're exhausted.",
+    "No wonder, when you've been carrying all that on your own.",
+    "You couldn't have known he would do that.",
+    "You feel you should have known better.",
+    "You had to keep your mouth shut at work for years.",
+    "Nobody is forcing you to change; it's your choice.",
+    "Nobody forced you to come today, and you came anyway.",
+    "If you don't want to talk about it, that's completely fine.",
+    "You needed a break.",
+    "You've become more comfortable talking about it.",
+    "You asked for help, and that took courage.",
+    "You're the one who knows your life best.",
+    # near misses of care, loss and pressure
+    "She won't remember your visits, and you still go every day.",
+    "You'd like to stop going every night, but you feel guilty.",
+    "Could a care home be something to look into?",
+    "Even though she was getting on, losing her was a shock.",
+    "She was old, and you still weren't ready.",
+    "Your dad is getting on, and you're worried about him.",
+    "Your gran had a long life, and you still miss her every day.",
+    "Everyone's grief looks different.",
+    "It was a good session, I think. What did you make of it?",
+    "Say more about that.",
+    "You'd be hurt if he didn't come back.",
+    "I'd be concerned if you stopped taking your medication without talking to your GP.",
+    # near misses of labels and shame
+    "You've been diagnosed with bipolar, and you're still getting used to it.",
+    "In CBT, catastrophising is when the mind jumps to the worst outcome.",
+    "You're entitled to feel angry.",
+    "You're a perfectionist, you said, and it's exhausting.",
+    "That's a great question.",
+    "It's a strange question, I know, but what would your dog say about you?",
+    "It's not appropriate for your boss to ask that.",
+    "There's nothing to be ashamed of.",
+    "That sounds like a really big thing to worry about.",
 ]
 
 
@@ -179,6 +347,27 @@ def test_a_good_reflection_of_a_negative_feeling_is_still_praised():
     a = analyse("It sounds like you feel worthless and exhausted.", client_statement="I feel worthless and so tired.")
     assert a.behaviour == "reflection" and a.has("feeling_reflected")
     assert not a.harmful
+
+
+def test_a_label_the_client_gave_themselves_is_given_back_not_thrown_at_them():
+    assert not analyse("You've got anger issues.", client_statement="My wife says I have anger issues.").harmful
+    assert analyse("You've got anger issues.", client_statement="I keep snapping at my kids.").harmful
+
+
+@pytest.mark.parametrize(
+    ("utterance", "flag"),
+    [
+        # milder than harm: the analyser's own flags name them, and harm stays for the stronger forms
+        ("You're being paranoid.", "judging"),
+        ("What's wrong with you?", "judging"),
+        ("At least she's not suffering any more.", "minimising"),
+        ("It's not that bad.", "minimising"),
+        ("Your sister sounds selfish.", "judging"),
+    ],
+)
+def test_a_plain_verdict_or_a_quick_reassurance_is_not_harm(utterance, flag):
+    a = analyse(utterance, client_statement=SAD)
+    assert not a.harmful and a.has(flag)
 
 
 def test_a_one_word_echo_of_the_clients_own_word_is_not_an_insult():

@@ -1,7 +1,8 @@
 """Replies the analyser must name rather than praise: harm done to the client, and text it cannot read.
 
 Harm is what the trainee does *to* the client: insults, contempt, dismissal, blame, swearing at
-them, harmful advice and threats, found by the patterns of ``data/harm.yaml``. Negative words alone
+them, harmful advice and threats, a loss minimised, a label thrown at them, shame, and pressure to
+please the trainee, found by the patterns of ``data/harm.yaml``. Negative words alone
 are not harm: "It sounds like you feel worthless" reflects a feeling, and "You're afraid people
 will think you're stupid" gives back a fear, so a match does not count when someone else is said to
 think, feel, say or call it, when it is negated, or when it is quoted.
