@@ -19,7 +19,7 @@ import yaml
 
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
 from rapportkit.skills.analyser import head
-from rapportkit.skills.keys import Caught, ClientKeys, catch_keys
+from rapportkit.skills.keys import ECHO_AT, Caught, ClientKeys, catch_keys
 
 MIN_WORDS = 2
 
@@ -254,7 +254,6 @@ GENERIC_CAP = 0.2
 OFF_TARGET_CAP = 0.1
 WRONG_FEELING_CAP = 0.15
 REPETITION_CAP = 0.15
-REPETITION_AT = 0.8  # see rapportkit.skills.keys.repetition
 LONG_REPLY_WORDS = 80
 LONG_REPLY_CAP = 0.4
 
@@ -371,7 +370,7 @@ def _capped(fraction: float, reply: str, keys: ClientKeys, caught: Caught, lines
     cap, why = 1.0, ""
     if caught.feeling == "contradicts":
         cap, why = WRONG_FEELING_CAP, "the feeling you named is not what this client feels"
-    elif caught.repetition >= REPETITION_AT:
+    elif caught.repetition >= ECHO_AT:
         cap, why = REPETITION_CAP, ("this gives the client's own words back (repetition): say what you hear in "
                                     "your own words and add the feeling or meaning underneath")
     elif not tied and caught.feeling in ("fits", "adjacent"):
@@ -476,6 +475,47 @@ def score_explanation(text: object, needs: Sequence[str], points: float) -> floa
 # --- graded role-plays: judged from the transcript's turns, never from its claims -----------------
 
 
+HARM_COST = 0.25  # the share of a role-play item each harmful reply costs
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """What a graded role-play counts: skills the client took as heard, intake asked one at a time, harm."""
+
+    reflections: int
+    open_questions: int
+    intake_asked: tuple[str, ...]
+    harmful: int
+
+
+def session_counts(history: Sequence[object]) -> SessionCounts:
+    """Count a replayed session's turns (``RolePlay.history``) the way a rater would.
+
+    A reflection or open question counts only when the client took it as heard (``TurnResult.heard``: not
+    corrected, hurt, puzzled, answered as a problem such as judging, or words that would fit any client); a
+    turn asking several intake questions counts as the first of them only.
+    """
+    reflections = questions = harmful = 0
+    asked: list[str] = []
+    for r in history:
+        a = getattr(r, "analysis", None)
+        if a is None:
+            continue
+        if a.harmful:
+            harmful += 1
+            continue
+        first = next((q for q in getattr(r, "intake", ()) if q not in asked), None)
+        if first:
+            asked.append(first)
+        if not getattr(r, "heard", True) or a.problems:
+            continue
+        if a.behaviour == "reflection":
+            reflections += 1
+        elif a.behaviour == "question" and a.question_type == "open":
+            questions += 1
+    return SessionCounts(reflections, questions, tuple(asked), harmful)
+
+
 def score_roleplay(
     transcript: str,
     scenario: str,
@@ -487,9 +527,11 @@ def score_roleplay(
 ) -> float:
     """Partial credit for a role-play, from its saved transcript replayed in a fresh engine.
 
-    Criteria share the points equally: rapport reached, reflections used, open questions asked, and each
-    intake question in ``intake`` asked. A missing transcript scores 0 with a message; a transcript
-    whose claims differ from what its turns earn is reported, and graded on the turns.
+    Criteria share the points equally: rapport reached, reflections and open questions the client took as
+    heard (:func:`session_counts`), each intake question in ``intake`` asked (one per turn), and an ending
+    the client leaves well from. Each harmful reply costs :data:`HARM_COST` of the item. A missing transcript
+    scores 0 with a message; a transcript whose claims differ from what its turns earn is reported, and
+    graded on the turns.
     """
     from rapportkit.roleplay import TranscriptError, verify_transcript
 
@@ -501,15 +543,27 @@ def score_roleplay(
     for problem in problems:
         print(f"Note: {problem}. The grade comes from replaying your turns.")
     s = session.summary()
+    counts = session_counts(session.history)
+    ending = session.ending
     criteria = [
         (f"rapport reached {min_rapport} (yours: {s.final_rapport})", s.final_rapport >= min_rapport),
-        (f"at least {min_reflections} reflections (yours: {s.reflections})", s.reflections >= min_reflections),
-        (f"at least {min_open_questions} open questions (yours: {s.open_questions})",
-         s.open_questions >= min_open_questions),
+        (f"at least {min_reflections} reflections the client took as heard (yours: {counts.reflections})",
+         counts.reflections >= min_reflections),
+        (f"at least {min_open_questions} open questions the client took as heard (yours: {counts.open_questions})",
+         counts.open_questions >= min_open_questions),
     ]
-    criteria += [(f"asked the intake question '{q}'", q in s.intake_asked) for q in intake]
+    criteria += [(f"asked the intake question '{q}' (one question at a time)", q in counts.intake_asked)
+                 for q in intake]
+    criteria.append((f"reached an ending the client leaves well from (yours: "
+                     f"{ending['title'] if ending else 'the session was not finished'})",
+                     bool(ending and ending.get("outcome") == "good")))
     met = 0
     for text, ok in criteria:
         met += ok
         print(f"  [{'x' if ok else ' '}] {text}")
-    return _points(met / len(criteria), points)
+    fraction = met / len(criteria)
+    if counts.harmful:
+        fraction -= HARM_COST * counts.harmful
+        print(f"  [-] {counts.harmful} harmful repl{'y' if counts.harmful == 1 else 'ies'}: "
+              f"each costs {HARM_COST:.0%} of the points")
+    return _points(fraction, points)

@@ -470,3 +470,14 @@ def test_truncation_never_splits_a_word():
 def test_pathological_long_input_returns():
     for reply in ("(" * 100_000, "[" * 100_000, "a" * 100_000, ". " * 50_000):
         assert analyse(reply, client_statement="(" * 100_000).truncated
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You feel like a burden, like everyone would be better off without you.",
+        "Part of you thinks you're a burden, as if your family would be better off without you.",
+    ],
+)
+def test_the_clients_own_dark_thought_reflected_is_not_harm(reply: str) -> None:
+    assert not analyse(reply, client_statement="Sometimes I think everyone would be better off without me.").harmful

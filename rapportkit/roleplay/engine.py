@@ -32,7 +32,7 @@ from typing import Any
 from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, client_keys, load_scenario
 from rapportkit.roleplay.summary import SessionSummary, summarise
 from rapportkit.skills.feedback import skill_phrase
-from rapportkit.skills.keys import catch_keys, shared_content_words
+from rapportkit.skills.keys import ECHO_AT, catch_keys, repetition, shared_content_words
 
 # Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
 # rules carry most of the story; the base makes every skill count everywhere.
@@ -100,6 +100,7 @@ class TurnResult:
     next_turn: str | None = None
     intake: tuple[str, ...] = ()
     caught: Any | None = None  # rapportkit.skills.keys.Caught: what the reply caught of the client's words
+    heard: bool = True  # the client took the reply as about them (not corrected, hurt, puzzled or generic)
 
 
 class RolePlay:
@@ -313,6 +314,17 @@ class RolePlay:
         caught = catch_keys(text, keys, self.last_client_line) if keys is not None else None
         rule_name, rule = self._pick_rule(rules, analysis, text, intake)
         base = base_change(analysis)
+        heard = rule_name not in PROBLEM_RULES
+        if (
+            caught is not None
+            and rule_name in ("reflection", "complex_reflection", "open_question")
+            and not ties(caught, text, self.last_client_line)
+        ):
+            # Words that would fit any client: the client answers as to small talk, and nothing is earned.
+            heard = False
+            if analysis.behaviour == "reflection":
+                rule_name, rule = "default", rules["default"]
+                base = base_change(analysis, skill=False)
         if (
             caught is not None
             and "missed" in rules
@@ -325,6 +337,7 @@ class RolePlay:
             ))
         ):
             rule_name, rule = "missed", rules["missed"]
+            heard = False
             base = base_change(analysis, skill=False)  # a reflection of something they did not say earns nothing
             # No praise for a feeling named in the wrong place: the skill, then why the client did not feel heard.
             feedback = f"That was {skill_phrase(analysis.skill)}. {missed_note(self.client_name, caught, keys)}"
@@ -343,7 +356,8 @@ class RolePlay:
             technique=getattr(analysis, "skill", ""),
             intake=intake,
             caught=caught,
-            earned=rule_name not in ("missed", *PROBLEM_RULES),
+            earned=heard,
+            heard=heard,
         )
 
     def _react(self, turn_id: str, rules: Mapping[str, Any], text: str, analysis: Any, feedback: str) -> TurnResult:
@@ -365,6 +379,7 @@ class RolePlay:
             rule=kind,
             technique=analysis.skill,
             earned=False,
+            heard=False,
         )
 
     @staticmethod
@@ -399,6 +414,7 @@ class RolePlay:
         intake: tuple[str, ...] = (),
         caught: Any | None = None,
         earned: bool = True,
+        heard: bool = True,
     ) -> TurnResult:
         if change > 0 and self.rapport > SLOW_ABOVE:
             change = math.ceil(change * (100 - self.rapport) / (100 - SLOW_ABOVE))
@@ -446,6 +462,7 @@ class RolePlay:
             next_turn=None if ending else target,
             intake=intake,
             caught=caught,
+            heard=heard,
         )
 
     def _resolve_next(self, nxt: str | Sequence[Mapping[str, Any]]) -> str:
@@ -515,6 +532,14 @@ ECHO_WORDS = 2
 def echoes(text: str, client_line: str) -> bool:
     """Whether a reply takes up at least ECHO_WORDS content words of the client's last line (lemmas)."""
     return shared_content_words(text, client_line) >= ECHO_WORDS
+
+
+def ties(caught: Any, text: str, client_line: str) -> bool:
+    """Whether a reply is about this client: it catches what they said or a feeling near theirs, or takes up
+    their last line in its own words (not only gives it back)."""
+    if caught.content or caught.feeling in ("fits", "adjacent"):
+        return True
+    return echoes(text, client_line) and repetition(text, client_line) < ECHO_AT
 
 
 def missed_note(name: str, caught: Any, keys: Any) -> str:

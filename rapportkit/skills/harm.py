@@ -80,12 +80,20 @@ def _sentence_after_next(norm: str, at: int) -> int:
     return end
 
 
+_CONTINUES = re.compile(r"^\s*(?:like|as if|as though|that|and that|and like)\b")
+
+
 def _guarded(t: Text, start: int, end: int) -> bool:
     """True when the match ``[start, end)`` is someone else's words, negated, or quoted (see harm.yaml)."""
     guards = harm_data()["guards"]
     begin = _sentence_start(t.norm, start)
-    clause = guards["clause"].split(t.norm[begin:start])[-1]
+    clauses = guards["clause"].split(t.norm[begin:start])
+    clause = clauses[-1]
     if guards["reported"].search(clause) or guards["negated"].search(clause):
+        return True
+    # A clause that only goes on with a thought ("You feel like a burden, like everyone would be better off
+    # without you") is reported by the clause before it.
+    if len(clauses) > 1 and _CONTINUES.match(clause) and guards["reported"].search(clauses[-2]):
         return True
     if guards["reported_after"].search(t.norm[end : _sentence_after_next(t.norm, end)]):
         return True

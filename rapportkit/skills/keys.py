@@ -35,6 +35,9 @@ _NOT_NAMED = re.compile(
     r"able|used)(?: to)?(?: [a-z']+){0,2} $"
 )
 
+# A reply at least this much the client's own words given back is an echo (see :func:`repetition`).
+ECHO_AT = 0.8
+
 # Words that may stand between two words of a key phrase ("didn't really come" for "didn't come").
 MAX_GAP = 1
 FEELING_LEVELS = ("fits", "adjacent", "contradicts")
@@ -237,5 +240,5 @@ def repetition(reply: str, client_statement: str) -> float:
 
 __all__ = [
     "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "shared_content_words",
-    "MAX_GAP",
+    "ECHO_AT", "MAX_GAP",
 ]
