@@ -486,6 +486,7 @@ class SessionCounts:
     open_questions: int
     intake_asked: tuple[str, ...]
     harmful: int
+    typed_heard: int  # free-text replies the client took as heard
 
 
 def session_counts(history: Sequence[object]) -> SessionCounts:
@@ -495,7 +496,7 @@ def session_counts(history: Sequence[object]) -> SessionCounts:
     corrected, hurt, puzzled, answered as a problem such as judging, or words that would fit any client); a
     turn asking several intake questions counts as the first of them only.
     """
-    reflections = questions = harmful = 0
+    reflections = questions = harmful = typed = 0
     asked: list[str] = []
     for r in history:
         a = getattr(r, "analysis", None)
@@ -507,13 +508,15 @@ def session_counts(history: Sequence[object]) -> SessionCounts:
         first = next((q for q in getattr(r, "intake", ()) if q not in asked), None)
         if first:
             asked.append(first)
-        if not getattr(r, "heard", True) or a.problems:
+        if not getattr(r, "heard", True):
             continue
+        if getattr(r, "kind", "") == "free_text" and a.behaviour in ("reflection", "question"):
+            typed += 1
         if a.behaviour == "reflection":
             reflections += 1
         elif a.behaviour == "question" and a.question_type == "open":
             questions += 1
-    return SessionCounts(reflections, questions, tuple(asked), harmful)
+    return SessionCounts(reflections, questions, tuple(asked), harmful, typed)
 
 
 def score_roleplay(
@@ -545,8 +548,14 @@ def score_roleplay(
     s = session.summary()
     counts = session_counts(session.history)
     ending = session.ending
+    # Rapport and the ending count only when the student's own words reached the client: buttons alone, with
+    # junk, stock phrases or echoes typed in between, build nothing the student did.
+    own = counts.typed_heard > 0
+    if not own:
+        print("  Note: none of your typed replies reached the client (they were corrected, harmful, unreadable, "
+              "generic or an echo of their words), so the rapport and the ending do not count.")
     criteria = [
-        (f"rapport reached {min_rapport} (yours: {s.final_rapport})", s.final_rapport >= min_rapport),
+        (f"rapport reached {min_rapport} (yours: {s.final_rapport})", own and s.final_rapport >= min_rapport),
         (f"at least {min_reflections} reflections the client took as heard (yours: {counts.reflections})",
          counts.reflections >= min_reflections),
         (f"at least {min_open_questions} open questions the client took as heard (yours: {counts.open_questions})",
@@ -556,7 +565,7 @@ def score_roleplay(
                  for q in intake]
     criteria.append((f"reached an ending the client leaves well from (yours: "
                      f"{ending['title'] if ending else 'the session was not finished'})",
-                     bool(ending and ending.get("outcome") == "good")))
+                     bool(own and ending and ending.get("outcome") == "good")))
     met = 0
     for text, ok in criteria:
         met += ok

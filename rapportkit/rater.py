@@ -13,9 +13,10 @@ import argparse
 import contextlib
 import csv
 import io
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import nbformat
 from rapportkit import grading
 from rapportkit.answers import read_answer_cell
 from rapportkit.judge import parse_test_cell
+from rapportkit.roleplay import RolePlay
 
 # Stock replies a student might paste into every item: they fit any client.
 GENERIC_REPLIES = (
@@ -56,6 +58,81 @@ TARGETS = {
     "copied_back": 0.15,
     "harmful": 0.0,
 }
+
+
+# What a student gaming a graded role-play types on every free-text turn (pressing, on every choice turn,
+# the button that raises rapport most). None: the client's last sentence echoed back.
+ROLEPLAY_GAMES: dict[str, tuple[str | None, ...]] = {
+    "insults": ("You're an idiot and a waste of my time.", "Whatever, mate."),
+    "gibberish": ("asdf qwer zxcv", "Entiendo que te sientes muy triste."),
+    "stock phrases": ("It sounds like that's really hard for you.", "Tell me more about that."),
+    "the client's words echoed": (None,),
+}
+ROLEPLAY_TARGETS = {"insults": 0.10, "gibberish": 0.10, "stock phrases": 0.25, "the client's words echoed": 0.25}
+
+
+@dataclass(frozen=True)
+class RoleplayItem:
+    """One graded role-play: its scenario and the literal arguments of its ``grading.score_roleplay`` call."""
+
+    id: str
+    scenario: str
+    points: float
+    arguments: dict[str, Any]
+
+    def score_game(self, typed: tuple[str | None, ...]) -> float:
+        """Points for a session that presses the best button and types ``typed`` in turn on free-text turns."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "roleplay.json"
+            rp = RolePlay(self.scenario, transcript_path=path)
+            free = 0
+            for _ in range(60):
+                if rp.finished:
+                    break
+                if rp.is_choice_turn:
+                    turn = rp.current_turn or {}
+                    rp.respond(max(turn["choices"], key=lambda o: o["rapport"])["id"])
+                    continue
+                text = typed[free % len(typed)]
+                free += 1
+                rp.respond(text if text is not None else _last_sentence(rp.last_client_line))
+            rp.end()
+            with contextlib.redirect_stdout(io.StringIO()):
+                return grading.score_roleplay(str(path), self.scenario, **self.arguments)
+
+
+def _last_sentence(line: str) -> str:
+    parts = [p.strip() for p in line.replace("?", ".").replace("!", ".").split(".") if len(p.split()) >= 2]
+    return (parts[-1] if parts else line).strip() + "."
+
+
+def roleplay_items(solutions: Path) -> list[RoleplayItem]:
+    """Every test cell of ``solutions/*/*.ipynb`` that ends in ``grading.score_roleplay``."""
+    items = []
+    for path in sorted(solutions.glob("*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            calls = [c for c in parse_test_cell(cell.source) if c.function == "score_roleplay"]
+            if not calls:
+                continue
+            arguments = {key: value for key, (_, value) in calls[-1].kwargs}
+            positional = [value for _, value in calls[-1].args]
+            for key, value in zip(("transcript", "scenario", "points"), positional, strict=False):
+                arguments[key] = value
+            arguments.pop("transcript", None)
+            scenario = arguments.pop("scenario")
+            items.append(RoleplayItem(f"{path.stem}:{meta['grade_id']}", scenario, float(arguments["points"]),
+                                      arguments))
+    return items
+
+
+def roleplay_games(items: Sequence[RoleplayItem]) -> dict[str, float]:
+    """Share of all graded role-play points each gaming strategy of :data:`ROLEPLAY_GAMES` earns."""
+    total = sum(item.points for item in items)
+    return {name: sum(item.score_game(typed) for item in items) / total for name, typed in ROLEPLAY_GAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -167,6 +244,7 @@ class Assessment:
     exact: dict[str, float]  # split -> share of replies within half a point
     adversarial: dict[str, float]  # share of all written-reply points
     worst: dict[str, str]  # which stock reply gave the adversarial figure
+    roleplay: dict[str, float] = field(default_factory=dict)  # share of all graded role-play points
 
     def passed(self) -> dict[str, bool]:
         out = {"kappa_all": self.kappa["all"] >= TARGETS["kappa_all"],
@@ -275,6 +353,21 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
     for key, name in names.items():
         lines.append(f"| {name} | {a.adversarial[key]:.1%} | <= {TARGETS[key]:.0%}: {mark[ok[key]]} |")
     lines += ["", f"The worst generic reply: \"{a.worst['generic_everywhere']}\"", ""]
+    if a.roleplay:
+        lines += [
+            "## Gaming the graded role-plays",
+            "",
+            "Share of all graded role-play points for a session that presses, on every choice turn, the button that",
+            "raises rapport most, and types the same junk on every free-text turn (the rater set does not yet cover",
+            "role-play turns, so there is no agreement figure here):",
+            "",
+            "| typed on every free-text turn | share | target |",
+            "|---|---|---|",
+        ]
+        for name, share in a.roleplay.items():
+            ok_game = share <= ROLEPLAY_TARGETS[name] + 1e-9
+            lines.append(f"| {name} | {share:.1%} | <= {ROLEPLAY_TARGETS[name]:.0%}: {mark[ok_game]} |")
+        lines.append("")
     lines += ["## Per item (all replies)", "", "| item | n | kappa | mean rater | mean grader |",
               "|---|---|---|---|---|"]
     for item in items:
@@ -300,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not items:
         parser.error(f"no grading.score_reply test cells under {args.solutions}/")
     result = assess(items, read_labels(args.labels))
+    result.roleplay = roleplay_games(roleplay_items(args.solutions))
     text = report(result, items)
     args.out.write_text(text, encoding="utf-8")
     print(text)

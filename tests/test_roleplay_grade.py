@@ -64,3 +64,29 @@ def test_corrected_reflections_do_not_count() -> None:
     rp.respond("It sounds like you're excited to tell your mates all about therapy.")
     assert rp.history[-1].rule == "missed"
     assert grading.session_counts(rp.history).reflections == 1
+
+
+@pytest.mark.parametrize("typed", ["It sounds like that's really hard for you.", "Tell me more about that.", None])
+def test_buttons_with_stock_phrases_or_echoes_earn_little(tmp_path: Path, typed: str | None) -> None:
+    def pick(rp: RolePlay) -> str:
+        if rp.is_choice_turn:
+            return best_button(rp)
+        return typed if typed is not None else rp.last_client_line.split(". ")[-1]
+
+    path, rp = play(tmp_path, "john", pick)
+    assert grading.score_roleplay(str(path), "john", points=4) <= 1.0, [r.rule for r in rp.history]
+
+
+def test_a_good_session_still_earns_full_marks(tmp_path: Path) -> None:
+    inputs = iter(JOHN_GOOD)
+    path, rp = play(tmp_path, "john", lambda rp: next(inputs))
+    assert rp.ending["outcome"] == "good", [(r.rule, r.heard) for r in rp.history]
+    assert grading.score_roleplay(str(path), "john", points=4) == 4
+
+
+def test_their_words_given_back_verbatim_are_not_heard() -> None:
+    from rapportkit.skills.keys import verbatim
+
+    said = "I'm fine all day at school, and then I get in the car and cry all the way home. I feel so stupid."
+    assert verbatim("I feel so stupid.", said) == 1.0
+    assert verbatim("You feel stupid for crying in the car.", said) < 0.5

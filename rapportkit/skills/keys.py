@@ -221,6 +221,28 @@ def shared_content_words(reply: str, client_statement: str) -> int:
     return len({min(w) for w in _content_lemmas(client_statement) if w & used})
 
 
+# Words in a row shared with the client that make a run of their words given back verbatim.
+VERBATIM_RUN = 3
+
+
+def verbatim(reply: str, client_statement: str) -> float:
+    """Share of the reply's words that stand in runs of VERBATIM_RUN or more of the client's words, in order.
+
+    "I feel so stupid." given back to "... I feel so stupid." is 1.0 (parroting); "You feel stupid for crying
+    in the car" is low: a simple reflection says the client's words back as the therapist's, not as theirs.
+    """
+    mine = words(normalise(reply).norm)
+    theirs = words(normalise(client_statement).norm)
+    if not mine or len(theirs) < VERBATIM_RUN:
+        return 0.0
+    grams = {tuple(theirs[i : i + VERBATIM_RUN]) for i in range(len(theirs) - VERBATIM_RUN + 1)}
+    covered = [False] * len(mine)
+    for i in range(len(mine) - VERBATIM_RUN + 1):
+        if tuple(mine[i : i + VERBATIM_RUN]) in grams:
+            covered[i : i + VERBATIM_RUN] = [True] * VERBATIM_RUN
+    return sum(covered) / len(mine)
+
+
 def repetition(reply: str, client_statement: str) -> float:
     """How much the reply is the client's words given back: 1.0 for an echo, 0.0 for all new words.
 
@@ -240,5 +262,5 @@ def repetition(reply: str, client_statement: str) -> float:
 
 __all__ = [
     "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "shared_content_words",
-    "ECHO_AT", "MAX_GAP",
+    "ECHO_AT", "MAX_GAP", "VERBATIM_RUN", "verbatim",
 ]
