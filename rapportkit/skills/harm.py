@@ -132,8 +132,9 @@ def _sentiment_harms(t: Text) -> list[Harm]:
         if _NEGATION.search(m.group(0)) or _guarded(t, m.start(), m.end()):
             continue
         begin = _sentence_start(t.norm, m.start())
-        stop = min((i for i in (t.norm.find(mark, m.end()) for mark in (" . ", " ? ", " ! ")) if i >= 0),
-                   default=len(t.norm))
+        stop = min(
+            (i for i in (t.norm.find(mark, m.end()) for mark in (" . ", " ? ", " ! ")) if i >= 0), default=len(t.norm)
+        )
         if valence(t.norm[begin:stop]) <= spec["threshold"]:
             out.append(Harm(m.start(), m.end(), spec["group"], t.source(m.start(), m.end())))
     return out
