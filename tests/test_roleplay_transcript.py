@@ -138,14 +138,28 @@ def test_rerunning_the_notebook_resumes_instead_of_wiping(tmp_path: Path) -> Non
     assert again.rapport_curve == live.rapport_curve and again.current_turn_id == live.current_turn_id
 
 
-def test_resume_of_a_broken_file_starts_fresh_without_touching_it(tmp_path: Path) -> None:
+def test_resume_of_a_broken_file_starts_fresh_and_keeps_it_beside_the_new_one(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     path.write_text("garbage")
     rp = RolePlay("john", transcript_path=path)
     assert rp.resume_problem and "starting a new session" in rp.resume_problem
-    assert path.read_text() == "garbage" and rp.history == []
+    assert path.read_text() == "garbage" and rp.history == []  # nothing is touched on construction
     rp.respond("a")
     assert json.loads(path.read_text())["turns"][0]["input"] == "a"
+    kept = tmp_path / "t.attempt-1.json"
+    assert kept.read_text() == "garbage" and "t.attempt-1.json" in rp.resume_problem
+    rp.respond("It sounds like walking in here was not easy.")
+    assert kept.read_text() == "garbage" and not (tmp_path / "t.attempt-2.json").exists()
+
+
+def test_a_truncated_transcript_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    play(path, GOOD_INPUTS[:3])
+    cut = path.read_text()[:-40]
+    path.write_text(cut)
+    rp = RolePlay("john", transcript_path=path)
+    rp.respond("a")
+    assert (tmp_path / "roleplay_john.attempt-1.json").read_text() == cut
 
 
 def test_replay_rejects_extra_turns() -> None:

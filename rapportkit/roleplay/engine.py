@@ -116,6 +116,8 @@ class RolePlay:
         self.scenario: Scenario = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
         self.transcript_path = Path(transcript_path) if transcript_path is not None else None
         self.resume_problem: str | None = None
+        # A transcript that could not be resumed is kept aside (as an earlier attempt) before the first save.
+        self._keep_damaged = False
         self._reset()
         if self.transcript_path is not None and resume and self.transcript_path.exists():
             self._resume()
@@ -484,8 +486,14 @@ class RolePlay:
 
     def _save(self) -> None:
         if self.transcript_path is not None:
-            from rapportkit.roleplay.transcript import save_transcript
+            from rapportkit.roleplay.transcript import archive_transcript, save_transcript
 
+            if self._keep_damaged:
+                # Raises TranscriptError, saving nothing, if the damaged file cannot be kept: it is never lost.
+                kept = archive_transcript(self.transcript_path)
+                self._keep_damaged = False
+                if kept is not None:
+                    self.resume_problem = f"The file that could not be continued is kept as {kept.name}."
             save_transcript(self, self.transcript_path)
 
     def _resume(self) -> None:
@@ -504,8 +512,10 @@ class RolePlay:
             # Never overwrite what is there on construction: start fresh in memory and say why.
             self.resume_problem = (
                 f"Could not continue the saved session in {self.transcript_path} ({err}); "
-                "starting a new session. Your next reply will overwrite that file."
+                "starting a new session. That file is kept beside the new one, as an earlier attempt, "
+                "when you reply."
             )
+            self._keep_damaged = True
             self._reset()
 
     def respond_quietly(self, text_or_choice: str) -> TurnResult:
