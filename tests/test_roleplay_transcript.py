@@ -298,3 +298,19 @@ def test_kept_attempts_are_told_apart_from_the_graded_transcript():
     assert not is_kept_attempt("roleplay_john.json")
     assert not is_kept_attempt("roleplay_john.attempt-0.json")  # never a name archive_transcript gives
     assert not is_kept_attempt("roleplay_attempt-1.json")
+
+
+def test_a_session_and_a_transcript_have_a_bounded_number_of_turns(tmp_path: Path) -> None:
+    from rapportkit.roleplay.engine import MAX_TURNS
+
+    rp = RolePlay("john")
+    rp.respond("a")
+    for _ in range(MAX_TURNS - 1):
+        rp.respond("asdf qwer zxcv")  # unreadable: the turn waits
+    with pytest.raises(RuntimeError, match=f"{MAX_TURNS} turns"):
+        rp.respond("asdf qwer zxcv")
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"format": json.loads(json.dumps(transcript_data(rp)))["format"], "scenario": "john",
+                                "turns": [{"turn": "settling", "input": "x"}] * (MAX_TURNS + 1)}))
+    with pytest.raises(TranscriptError, match="at most"):
+        verify_transcript(path, "john")

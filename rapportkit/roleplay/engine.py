@@ -61,6 +61,10 @@ BASE_FLAGS: dict[str, int] = {
 }
 SELF_DISCLOSURE_GOOD, SELF_DISCLOSURE_BAD = 1, -3
 
+# A session has at most this many turns (a first session has about ten; a turn that waits for readable words
+# could otherwise grow a transcript, and the grader's replay of it, without end).
+MAX_TURNS = 200
+
 # Above this rapport, a rise is scaled down by the room left to the top (at 75, half; at 90, a fifth).
 SLOW_ABOVE = 50
 
@@ -183,6 +187,8 @@ class RolePlay:
         """Play one turn: typed words on a free-text turn, an option id (or its text) on a choice turn."""
         if self.finished:
             raise RuntimeError("This session has ended; call start_again() to practise it again.")
+        if len(self.history) >= MAX_TURNS:
+            raise RuntimeError(f"This session has reached {MAX_TURNS} turns; end it, or start again.")
         if not isinstance(text_or_choice, str):
             raise TypeError(f"respond() expects text or an option id, got {type(text_or_choice).__name__}")
         turn_id = self.current_turn_id

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rapportkit.roleplay.engine import RolePlay
+from rapportkit.roleplay.engine import MAX_TURNS, RolePlay
 from rapportkit.roleplay.loader import Scenario, load_scenario
 
 FORMAT = "rapportkit.roleplay.transcript"
@@ -82,6 +82,10 @@ def load_transcript(path: str | Path) -> dict[str, Any]:
         raise TranscriptError(f"{path} is not a Rapport Lab role-play transcript.")
     if not isinstance(data.get("turns"), list) or not isinstance(data.get("scenario"), str):
         raise TranscriptError(f"The transcript {path} has no list of turns or no scenario name.")
+    if len(data["turns"]) > MAX_TURNS:
+        raise TranscriptError(
+            f"The transcript {path} has {len(data['turns'])} turns; a session has at most {MAX_TURNS}."
+        )
     return data
 
 
