@@ -295,6 +295,7 @@ def assess_reply(
     except AnswerFormatError as err:
         return Verdict(0.0, (f"No points yet: {err}",), None)
     assert isinstance(reply, str)
+    read, _ = head(reply)  # what the analysis reads; the keys and ideas read the same part
     analysis = analyse(reply, client_statement=client_statement, client=client)
     lines = [coach_feedback(analysis)]
     if analysis.has("harmful") or analysis.has("unreadable"):
@@ -310,12 +311,12 @@ def assess_reply(
     caught = None
     fraction = form
     if keyed:
-        caught = catch_keys(head(reply)[0], keys, client_statement)
+        caught = catch_keys(read, keys, client_statement)
         fraction = _keyed_fraction(rubric, form, analysis, keys, caught, lines)
     scale = 0.6 if needs else 1.0
     fraction *= scale
     for need in needs:
-        ok = bool(mentions(head(reply)[0], need))
+        ok = bool(mentions(read, need))
         fraction += 0.4 / len(needs) if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {concepts()[need]['label']}")
     if caught is not None:

@@ -32,7 +32,7 @@ from typing import Any
 from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, client_keys, load_scenario
 from rapportkit.roleplay.summary import SessionSummary, summarise
 from rapportkit.skills.feedback import skill_phrase
-from rapportkit.skills.keys import ECHO_AT, catch_keys, repetition, shared_content_words, verbatim
+from rapportkit.skills.keys import ECHO_AT, catch_keys, shared_content_words, verbatim
 
 # Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
 # rules carry most of the story; the base makes every skill count everywhere.
@@ -557,7 +557,7 @@ def ties(caught: Any, text: str, client_line: str) -> bool:
         return False  # their own words handed back, not heard
     if caught.content or caught.feeling in ("fits", "adjacent"):
         return True
-    return echoes(text, client_line) and repetition(text, client_line) < ECHO_AT
+    return echoes(text, client_line) and caught.repetition < ECHO_AT
 
 
 def missed_note(name: str, caught: Any, keys: Any) -> str:
@@ -570,11 +570,10 @@ def missed_note(name: str, caught: Any, keys: Any) -> str:
 def base_change(analysis: Any, skill: bool = True) -> int:
     """The rapport change earned by the analysis alone (before the turn's own change); flags only without ``skill``."""
     change = 0
-    if not skill:
-        pass  # the skill earns nothing (a reflection that missed the client); its flags still count
-    elif analysis.behaviour == "reflection":
+    # Without ``skill`` (a reflection that missed the client) the skill earns nothing; its flags still count.
+    if skill and analysis.behaviour == "reflection":
         change += BASE_BEHAVIOUR["complex_reflection" if analysis.reflection_type == "complex" else "simple_reflection"]
-    elif analysis.behaviour == "question" and analysis.question_type in ("open", "closed"):
+    elif skill and analysis.behaviour == "question" and analysis.question_type in ("open", "closed"):
         change += BASE_BEHAVIOUR[f"{analysis.question_type}_question"]
     for flag in analysis.flags:
         if flag.kind == "self_disclosure":
