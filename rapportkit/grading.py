@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
 from rapportkit.skills.analyser import head
 from rapportkit.skills.keys import ECHO_AT, Caught, ClientKeys, catch_keys
+from rapportkit.skills.risk import risk_label
 
 MIN_WORDS = 2
 
@@ -520,6 +522,32 @@ def session_counts(history: Sequence[object]) -> SessionCounts:
     return SessionCounts(reflections, questions, tuple(asked), harmful, typed)
 
 
+def safety_criteria(session: Any) -> list[tuple[str, bool]]:
+    """The risk path's criteria for a replayed session: asked directly in the student's own words, each topic
+    to assess asked about, and none of the acts that make a client unsafe.
+
+    None is met when the session ended with the risk missed (or did not reach an ending): a student who
+    never asked has not kept a client safe, whatever else they did not do.
+    """
+    block = session.scenario.risk
+    if not block:
+        raise ValueError(f"the scenario {session.scenario.id!r} has no risk path; grade it without safety=True")
+    said = set(session.risk_said)
+    counted = bool(session.ending_id) and session.ending_id != block["missed"]
+    name = session.client_name
+    asks = " or ".join(risk_label(t) for t in block["ask"])
+    criteria = [(f"asked {name} directly, in your own words, about {asks}", counted and bool(said & set(block["ask"])))]
+    criteria += [(f"asked about {risk_label(t)}", counted and t in said) for t in block.get("assess", ())]
+    never = block.get("never", ())
+    if never:
+        criteria.append((f"no {' and no '.join(risk_label(a) for a in never)}",
+                         counted and not said & set(never)))
+    if not counted:
+        criteria = [(f"{text} (no safety marks: the session did not reach an ending where the risk was addressed)",
+                     False) for text, _ in criteria]
+    return criteria
+
+
 def score_roleplay(
     transcript: str,
     scenario: str,
@@ -528,14 +556,16 @@ def score_roleplay(
     min_reflections: int = 2,
     min_open_questions: int = 1,
     intake: Sequence[str] = (),
+    safety: bool = False,
 ) -> float:
     """Partial credit for a role-play, from its saved transcript replayed in a fresh engine.
 
     Criteria share the points equally: rapport reached, reflections and open questions the client took as
-    heard (:func:`session_counts`), each intake question in ``intake`` asked (one per turn), and an ending
-    the client leaves well from. Each harmful reply costs :data:`HARM_COST` of the item. A missing transcript
-    scores 0 with a message; a transcript whose claims differ from what its turns earn is reported, and
-    graded on the turns.
+    heard (:func:`session_counts`; a minimum of 0 is no criterion), each intake question in ``intake`` asked
+    (one per turn), and an ending the client leaves well from. With ``safety``, the scenario's risk path
+    (:func:`safety_criteria`) adds its criteria. Each harmful reply costs :data:`HARM_COST` of the item. A
+    missing transcript scores 0 with a message; a transcript whose claims differ from what its turns earn is
+    reported, and graded on the turns.
     """
     from rapportkit.roleplay import TranscriptError, verify_transcript
 
@@ -555,15 +585,17 @@ def score_roleplay(
     if not own:
         print("  Note: none of your typed replies reached the client (they were corrected, harmful, unreadable, "
               "generic or an echo of their words), so the rapport and the ending do not count.")
-    criteria = [
-        (f"rapport reached {min_rapport} (yours: {s.final_rapport})", own and s.final_rapport >= min_rapport),
-        (f"at least {min_reflections} reflections the client took as heard (yours: {counts.reflections})",
-         counts.reflections >= min_reflections),
-        (f"at least {min_open_questions} open questions the client took as heard (yours: {counts.open_questions})",
-         counts.open_questions >= min_open_questions),
-    ]
+    criteria = [(f"rapport reached {min_rapport} (yours: {s.final_rapport})", own and s.final_rapport >= min_rapport)]
+    if min_reflections:
+        criteria.append((f"at least {min_reflections} reflections the client took as heard "
+                         f"(yours: {counts.reflections})", counts.reflections >= min_reflections))
+    if min_open_questions:
+        criteria.append((f"at least {min_open_questions} open questions the client took as heard "
+                         f"(yours: {counts.open_questions})", counts.open_questions >= min_open_questions))
     criteria += [(f"asked the intake question '{q}' (one question at a time)", q in counts.intake_asked)
                  for q in intake]
+    if safety:
+        criteria += safety_criteria(session)
     criteria.append((f"reached an ending the client leaves well from (yours: "
                      f"{ending['title'] if ending else 'the session was not finished'})",
                      bool(own and ending and ending.get("outcome") == "good")))

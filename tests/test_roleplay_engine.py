@@ -188,14 +188,23 @@ def test_respond_type_error(toy) -> None:
         RolePlay(toy).respond(3)  # type: ignore[arg-type]
 
 
+# On a risk path the good session asks directly, then about a plan and the means, in the student's own words.
+RISK_QUESTIONS = ("Are you having thoughts of ending your life?", "Have you made any plans?",
+                  "Do you have access to anything you could use, like pills?")
+
+
 def _auto_play(name: str, best: bool) -> RolePlay:
-    """Pick the highest (or lowest) rapport option; type a clear-cut open question (or a judging line)."""
+    """Pick the highest (or lowest) rapport option; type a clear-cut open question (or a judging line), and on a
+    risk path the direct questions a clinician asks."""
     rp = RolePlay(name)
+    asked = iter(RISK_QUESTIONS)
     while not rp.finished:
         turn = rp.current_turn
         if "choices" in turn:
             options = sorted(turn["choices"], key=lambda o: o["rapport"], reverse=best)
             rp.respond(options[0]["id"])
+        elif best and (turn.get("risk") or turn["free_text"].get("risk")):
+            rp.respond(next(asked, "What would you like to be different?"))
         else:
             rp.respond("What would you like to be different?" if best else JUDGING)
     return rp
@@ -208,18 +217,6 @@ def test_every_client_has_a_good_and_a_poor_path(name: str) -> None:
     assert good.ending_id != poor.ending_id
     assert good.rapport > poor.rapport
     assert any(r.withdrawn for r in poor.history)  # the client withdraws when rapport falls
-
-
-def test_leo_risk_path_asking_directly_leads_to_safety() -> None:
-    rp = replay("leo", ["slow", "...", "wait", "...", "..."])
-    assert rp.current_turn_id == "risk" and "better off without me" in rp.last_client_line
-    r = rp.respond("Leo, are you having thoughts of ending your life?")
-    assert r.rule == "mentions[0]" and rp.current_turn_id == "safety"
-    rp.respond("stay")
-    rp.respond("I will stay with you, and I would like my supervisor to join us.")
-    assert rp.respond("protocol").ending["id"] == "safety_plan"
-    missed = replay("leo", ["slow", "...", "wait", "...", "...", "...", "positive"])
-    assert missed.ending_id == "risk_missed"
 
 
 def test_sam_intake_name_is_avoided() -> None:

@@ -33,6 +33,7 @@ from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, cli
 from rapportkit.roleplay.summary import SessionSummary, summarise
 from rapportkit.skills.feedback import skill_phrase
 from rapportkit.skills.keys import ECHO_AT, catch_keys, shared_content_words, verbatim
+from rapportkit.skills.risk import GOOD_ACTS, RiskReading, read_risk, risk_label, risk_note
 
 # Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
 # rules carry most of the story; the base makes every skill count everywhere.
@@ -105,6 +106,7 @@ class TurnResult:
     intake: tuple[str, ...] = ()
     caught: Any | None = None  # rapportkit.skills.keys.Caught: what the reply caught of the client's words
     heard: bool = True  # the client took the reply as about them (not corrected, hurt, puzzled or generic)
+    risk: tuple[str, ...] = ()  # on a risk turn: the topics asked and the acts done (rapportkit.skills.risk)
 
 
 class RolePlay:
@@ -135,6 +137,7 @@ class RolePlay:
         self.ended_by_student = False
         self.last_client_line: str = self.scenario.opening
         self._revealed: set[int] = set()
+        self.risk_said: list[str] = []  # risk topics asked and acts done so far, first time each, in order
 
     # --- read-only views --------------------------------------------------------------------
 
@@ -152,7 +155,7 @@ class RolePlay:
         """The ending reached (with its ``id``), or None."""
         if self.ending_id is None:
             return None
-        return {"id": self.ending_id, **self.scenario.endings[self.ending_id]}
+        return {"id": self.ending_id, **self.scenario.endings[self.ending_id], "notes": self.risk_notes()}
 
     @property
     def current_turn(self) -> Mapping[str, Any] | None:
@@ -274,6 +277,8 @@ class RolePlay:
         analysis = self._analyse(option["text"])
         from rapportkit.skills import intake_questions
 
+        # the student's own words ask; a button's words are the author's, so only what it does is kept
+        reading = self._read_risk(turn, option["text"], typed=False)
         feedback = f"{option['technique'][:1].upper()}{option['technique'][1:]}. {option['coach']}"
         return self._finish_step(
             turn_id,
@@ -287,6 +292,7 @@ class RolePlay:
             rule=option["id"],
             technique=option["technique"],
             intake=tuple(intake_questions(option["text"])),
+            risk=reading.said,
         )
 
     def _free_text(self, turn_id: str, turn: Mapping[str, Any], text: str) -> TurnResult:
@@ -315,8 +321,13 @@ class RolePlay:
 
         analysis = self._analyse(text)
         feedback = coach_feedback(analysis)
+        reading = self._read_risk(turn, text) if analysis.readable else RiskReading()
         if analysis.harmful or not analysis.readable:
-            return self._react(turn_id, rules, text, analysis, feedback)
+            return self._react(turn_id, rules, text, analysis, feedback, reading)
+        if reading and rules.get("risk"):
+            matched = [r for r in rules["risk"] if set(r["when"]) & set(reading.said)]
+            if matched:
+                return self._risk_step(turn_id, text, analysis, reading, matched)
         intake = tuple(intake_questions(text))
         keys = client_keys(turn)
         caught = catch_keys(text, keys, self.last_client_line) if keys is not None else None
@@ -366,9 +377,103 @@ class RolePlay:
             caught=caught,
             earned=heard,
             heard=heard,
+            risk=reading.said,
         )
 
-    def _react(self, turn_id: str, rules: Mapping[str, Any], text: str, analysis: Any, feedback: str) -> TurnResult:
+    def _read_risk(self, turn: Mapping[str, Any], text: str, typed: bool = True) -> RiskReading:
+        """On a turn of the risk path, what ``text`` asks and does, kept for the ending; elsewhere nothing.
+
+        Only typed words ask: a button's text is the author's, so for a choice only what it does is kept.
+        """
+        if not (turn.get("risk") or (turn.get("free_text") or {}).get("risk")):
+            return RiskReading()
+        reading = read_risk(text)
+        if not typed:
+            reading = RiskReading(acts=reading.acts)
+        self.risk_said.extend(name for name in reading.said if name not in self.risk_said)
+        return reading
+
+    def _risk_step(
+        self, turn_id: str, text: str, analysis: Any, reading: RiskReading, matched: Sequence[Mapping[str, Any]]
+    ) -> TurnResult:
+        """The client's answer to a risk question or act: every question asked is answered, the first rule leads on.
+
+        The coach names what was asked or done and why it matters; a direct question about suicide gets no
+        advice on open and closed questions, because asking it plainly is the skill.
+        """
+        first = matched[0]
+        asked = set(reading.asked)
+        answers = [first] if not set(first["when"]) & asked else [r for r in matched if set(r["when"]) & asked]
+        opening = set((self.scenario.risk or {}).get("ask", ()))
+        follow_ups = [r for r in answers if not set(r["when"]) & asked <= opening]
+        if follow_ups and len(follow_ups) < len(answers):
+            # "Have you ever tried to end your life?" is answered as the follow-up it is, not as the first question
+            answers = follow_ups
+        if first not in answers:
+            first = answers[0]
+        replies = list(dict.fromkeys(r["reply"] for r in answers))
+        step = {**first, "reply": " ".join(replies)}
+        if len(answers) > 1 and "guarded" in first:
+            step["guarded"] = " ".join(dict.fromkeys(r.get("guarded", r["reply"]) for r in answers))
+        named = [n for n in reading.asked if any(n in r["when"] for r in answers)]
+        lines = []
+        if named:
+            lines.append(f"You asked about {_join(risk_label(n) for n in named)}.")
+        lines.extend(dict.fromkeys(r["coach"] for r in answers if r.get("coach")))
+        heard = bool(reading.asked) or any(a in GOOD_ACTS for a in reading.acts if any(a in r["when"] for r in answers))
+        technique = (
+            f"asking directly about {_join(risk_label(n) for n in named)}" if named
+            else _join(risk_label(a) for a in reading.acts if any(a in r["when"] for r in answers))
+        )
+        return self._finish_step(
+            turn_id,
+            "free_text",
+            text,
+            text,
+            step,
+            change=base_change(analysis, skill=False) + int(first["rapport"]),
+            analysis=analysis,
+            feedback="\n".join(lines),
+            rule="risk",
+            technique=technique,
+            earned=heard,
+            heard=heard,
+            risk=reading.said,
+        )
+
+    def risk_notes(self) -> tuple[str, ...]:
+        """Why a risk path did not end well: never asked, not assessed, secrecy promised, the client left alone."""
+        block = self.scenario.risk
+        if not block or not self.finished:
+            return ()
+        said = set(self.risk_said)
+        pronoun = self.scenario.client["pronouns"].split("/")
+        them = pronoun[1] if len(pronoun) > 1 else "them"
+        fill = {"name": self.client_name, "them": them}
+        if not said & set(block["ask"]):
+            return (risk_note("never_asked", **fill),)
+        notes = []
+        missing = [t for t in block.get("assess", ()) if t not in said]
+        if missing:
+            notes.append(risk_note("not_assessed", missing=_join(risk_label(t) for t in missing), **fill))
+        notes.extend(risk_note(a, **fill) for a in block.get("never", ()) if a in said)
+        return tuple(notes)
+
+    def _risk_gate(self, target: str) -> str:
+        """A good ending only after the risk was asked about directly, assessed, and met safely."""
+        block = self.scenario.risk
+        if not block or target not in self.scenario.endings or self.scenario.endings[target]["outcome"] != "good":
+            return target
+        said = set(self.risk_said)
+        if not said & set(block["ask"]):
+            return block["missed"]
+        if set(block.get("assess", ())) - said or said & set(block.get("never", ())):
+            return block["otherwise"]
+        return target
+
+    def _react(
+        self, turn_id: str, rules: Mapping[str, Any], text: str, analysis: Any, feedback: str, reading: RiskReading
+    ) -> TurnResult:
         """The client's reaction to harm (the session moves on, guarded) or to words they cannot read (it waits)."""
         kind = "harmful" if analysis.harmful else "unreadable"
         reactions = self.scenario.client.get("reactions") or {}
@@ -388,6 +493,7 @@ class RolePlay:
             technique=analysis.skill,
             earned=False,
             heard=False,
+            risk=reading.said,
         )
 
     @staticmethod
@@ -423,13 +529,14 @@ class RolePlay:
         caught: Any | None = None,
         earned: bool = True,
         heard: bool = True,
+        risk: tuple[str, ...] = (),
     ) -> TurnResult:
         if change > 0 and self.rapport > SLOW_ABOVE:
             change = math.ceil(change * (100 - self.rapport) / (100 - SLOW_ABOVE))
         new = max(0, min(100, self.rapport + change))
         actual_change = new - self.rapport
         self.rapport = new
-        target = self._resolve_next(step["next"])
+        target = self._risk_gate(self._resolve_next(step["next"]))
         withdrawn = new < self.scenario.withdraw_below
         if withdrawn:
             # A withdrawn client answers briefly; pick a guarded line by turn number (deterministic).
@@ -449,6 +556,8 @@ class RolePlay:
             self.ending_id = target
             self.current_turn_id = None
             ending = self.ending
+            if ending["notes"]:
+                feedback = "\n".join((feedback, *ending["notes"]))
         else:
             self.current_turn_id = target
         return TurnResult(
@@ -471,6 +580,7 @@ class RolePlay:
             intake=intake,
             caught=caught,
             heard=heard,
+            risk=risk,
         )
 
     def _resolve_next(self, nxt: str | Sequence[Mapping[str, Any]]) -> str:
@@ -531,6 +641,14 @@ class RolePlay:
             return self.respond(text_or_choice)
         finally:
             self.transcript_path = path
+
+
+def _join(items: Any) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def misses(caught: Any) -> bool:

@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from rapportkit.skills.keys import ClientKeys, KeysError
+from rapportkit.skills.risk import risk_data
 
 # libyaml's safe loader when PyYAML has it (about 10x faster: scenarios are parsed in every grading kernel).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,6 +108,11 @@ class Scenario:
     @property
     def endings(self) -> Mapping[str, Any]:
         return self.data["endings"]
+
+    @property
+    def risk(self) -> Mapping[str, Any] | None:
+        """The risk path's requirements for a good ending (``ask``, ``assess``, ``never``...), or None."""
+        return self.data.get("risk")
 
     @property
     def start_rapport(self) -> int:
@@ -214,6 +220,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", path: Path | None = 
     if not problems:
         problems.extend(_check_links(data, lines, filename))
         problems.extend(_check_keys(data, lines, filename))
+        problems.extend(_check_risk(data, lines, filename))
     if problems:
         unique = list(dict.fromkeys(problems))
         unique.sort(key=lambda p: (p.line or 0, p.field))
@@ -238,9 +245,9 @@ def iter_steps(turn: Mapping[str, Any]) -> Iterator[tuple[PathKey, Mapping[str, 
         yield ("choices", i), opt
     rules = turn.get("free_text") or {}
     for name, rule in rules.items():
-        if name == "mentions":
+        if name in ("mentions", "risk"):
             for i, m in enumerate(rule):
-                yield ("free_text", "mentions", i), m
+                yield ("free_text", name, i), m
         else:
             yield ("free_text", name), rule
 
@@ -473,6 +480,47 @@ def _check_keys(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename:
     if "reactions" not in data["client"]:
         problems.append(Problem(filename, lines.get(("client",)), "client",
                                 "the client needs 'reactions': lines for 'harmful' and 'unreadable' replies"))
+    return problems
+
+
+def _check_risk(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename: str) -> list[Problem]:
+    """Risk rules and the risk block name topics and acts the reader knows, and endings that exist."""
+    problems: list[Problem] = []
+    known = risk_data()
+    topics, acts = list(known["topics"]), list(known["acts"])
+
+    def check(path: PathKey, names: Any, allowed: list[str], what: str) -> None:
+        for i, name in enumerate(names or []):
+            if name not in allowed:
+                p = path + (i,)
+                problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                        f"{name!r} is not a risk {what}; expected one of: {', '.join(allowed)}"))
+
+    has_rules = False
+    for tid, turn in data["turns"].items():
+        for i, rule in enumerate((turn.get("free_text") or {}).get("risk") or []):
+            has_rules = True
+            check(("turns", tid, "free_text", "risk", i, "when"), rule.get("when"), topics + acts, "topic or act")
+    block = data.get("risk")
+    if block is None:
+        if has_rules:
+            problems.append(Problem(filename, lines.get(("turns",)), "risk",
+                                    "a scenario with risk rules needs a 'risk' block: what a good ending needs "
+                                    "(docs/roleplay.md, 'A risk path')"))
+        return problems
+    check(("risk", "ask"), block.get("ask"), topics, "topic")
+    check(("risk", "assess"), block.get("assess"), topics, "topic")
+    check(("risk", "never"), block.get("never"), acts, "act")
+    for key in ("missed", "otherwise"):
+        ending = block.get(key)
+        if ending not in data["endings"]:
+            p: PathKey = ("risk", key)
+            problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                    f"no ending called {ending!r}; expected one of: {', '.join(data['endings'])}"))
+        elif data["endings"][ending]["outcome"] == "good":
+            p = ("risk", key)
+            problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                    f"the ending {ending!r} is good; expected an ending that is mixed or poor"))
     return problems
 
 

@@ -6,6 +6,7 @@ from .behaviour import combine, label_sentences, reflection_type
 from .flags import client_flags, disclosure_flags, feeling_flags, pattern_flags, question_flags
 from .harm import harm_flag, readable, unreadable_flag
 from .result import MAX_ANALYSED_CHARS, Analysis, ClientProfile
+from .risk import mocking_flag, read_risk
 from .text import normalise
 
 
@@ -36,6 +37,8 @@ def analyse(utterance: str, client_statement: str | None = None, client: ClientP
     t = normalise(text)
     names = (client.name, *client.avoid_names) if client else ()
     harm = harm_flag(t, client_statement)
+    if harm is None and "mocking" in read_risk(t).acts:
+        harm = mocking_flag(text.strip())
     if harm is None and not readable(text, names):
         # nothing in words we cannot read can be judged, so the reply gets only this flag
         return Analysis(utterance=utterance, behaviour="other", flags=(unreadable_flag(),), truncated=truncated)
