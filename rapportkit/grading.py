@@ -522,6 +522,53 @@ def session_counts(history: Sequence[object]) -> SessionCounts:
     return SessionCounts(reflections, questions, tuple(asked), harmful, typed)
 
 
+TURN_POINTS = 2  # a rater's scale for one typed role-play turn: 0, 1 or 2
+# Flags that take a turn's reply to 0 (listening replaced by a verdict or a fix), or to 1 (a good reply, one flaw).
+TURN_ZERO_FLAGS = ("judging", "minimising", "premature_advice", "sympathy", "claims_understanding",
+                   "wrong_name", "wrong_pronoun")
+TURN_ONE_FLAGS = ("why_question", "stacked_questions", "jargon")
+
+
+def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
+    """What one typed role-play turn earns on a rater's 0-2 scale, from what the engine made of it.
+
+    2: the client took it as heard, and it was a reflection, an open question, a silence the client used, or a
+    risk question asked directly. 1: heard but weaker (a closed question, information, over
+    :data:`LONG_REPLY_WORDS` words, self-harm asked instead of suicide). 0: harmful, unreadable, corrected,
+    generic or an echo, or answered as a problem (judging, advice...). ``waiting_for``: the risk topics this turn
+    waits for (a risk turn before the student has asked directly); until one is asked, no reply earns 2.
+    """
+    if result.analysis is None:
+        return TURN_POINTS if result.rapport_change > 0 else 0
+    a = result.analysis
+    if a.harmful or not a.readable:
+        return 0
+    asked = set(getattr(result, "risk", ())) & set(waiting_for)
+    if result.rule == "risk":  # the risk reader's verdict, not the analyser's ("Have you tried...?" is no advice)
+        if not result.heard:
+            return 0  # secrecy, leaving, avoiding, leading or arguing
+        if waiting_for and not asked or a.has("stacked_questions"):
+            return 1
+        return TURN_POINTS if set(result.risk) - {"self_harm"} else 1
+    if any(a.has(kind) for kind in TURN_ZERO_FLAGS):
+        return 0
+    if len(a.utterance.split()) > LONG_REPLY_WORDS:
+        return 1  # a speech, however kind, takes the session away from the client
+    if any(a.has(kind) for kind in TURN_ONE_FLAGS):
+        return 1  # a good reply with one problem ("Why can't you sleep?")
+    if not result.heard:
+        return 0
+    if waiting_for:
+        return 1  # heard, but the question that matters now was not asked
+    if a.behaviour == "other":
+        return 0  # "I see. Go on.": no skill, and nothing of this client
+    caught = getattr(result, "caught", None)
+    if a.behaviour == "reflection" and caught is not None and caught.feeling == "none" and caught.other_feelings:
+        return 1  # what they said, with a feeling that is not theirs
+    skilled = a.behaviour == "reflection" or (a.behaviour == "question" and a.question_type == "open")
+    return TURN_POINTS if skilled else 1
+
+
 def safety_criteria(session: Any) -> list[tuple[str, bool]]:
     """The risk path's criteria for a replayed session: asked directly in the student's own words, each topic
     to assess asked about, and none of the acts that make a client unsafe.

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import yaml
 
 from rapportkit import grading
 from rapportkit.answers import read_answer_cell
@@ -136,6 +137,70 @@ def roleplay_games(items: Sequence[RoleplayItem]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class TurnLabel:
+    """A rater's points (0-2) for one reply typed on one free-text turn of a graded role-play."""
+
+    scenario: str
+    turn: str
+    kind: str
+    split: str
+    points: int
+    reply: str
+
+
+def read_turn_labels(folder: Path) -> list[TurnLabel]:
+    """Every ``*.csv`` of ``folder`` (columns scenario, turn, kind, split, points, reply, why)."""
+    out = []
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for line, row in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    out.append(TurnLabel(row["scenario"], row["turn"], row["kind"], row["split"], int(row["points"]),
+                                         row["reply"]))
+                except (KeyError, ValueError, TypeError) as err:
+                    raise ValueError(f"{path}:{line}: {err}") from None
+    return out
+
+
+def score_turn(scenario: str, path: Sequence[str], turn: str, reply: str) -> int:
+    """Play ``path`` until ``turn`` is reached, type ``reply`` there, and give the turn's points."""
+    rp = RolePlay(scenario)
+    for given in path:
+        if rp.current_turn_id == turn or rp.finished:
+            break
+        rp.respond(given)
+    if rp.current_turn_id != turn:
+        raise ValueError(f"the path of {scenario!r} never reaches the turn {turn!r}")
+    block = rp.scenario.risk or {}
+    rules = rp.current_turn.get("free_text", {}) if rp.current_turn else {}
+    waiting = tuple(block.get("ask", ())) if rules.get("risk") and not set(rp.risk_said) & set(block.get("ask", ())) \
+        else ()
+    return grading.turn_points(rp.respond(reply), waiting)
+
+
+@dataclass
+class TurnAssessment:
+    """Agreement of the role-play turn points with the rater's."""
+
+    rows: list[tuple[TurnLabel, int]]
+    kappa: dict[str, float]
+    exact: dict[str, float]
+
+
+def assess_turns(labels: Iterable[TurnLabel], paths: dict[str, list[str]]) -> TurnAssessment:
+    """Score every labelled role-play reply at its turn."""
+    rows = [(lab, score_turn(lab.scenario, paths[lab.scenario], lab.turn, lab.reply)) for lab in labels]
+    kappa, exact = {}, {}
+    for split in ("all", "tune", "held"):
+        chosen = [(lab, got) for lab, got in rows if split == "all" or lab.split == split]
+        if not chosen:
+            continue
+        kappa[split] = quadratic_weighted_kappa([lab.points for lab, _ in chosen], [got for _, got in chosen])
+        exact[split] = sum(lab.points == got for lab, got in chosen) / len(chosen)
+    return TurnAssessment(rows, kappa, exact)
+
+
+@dataclass(frozen=True)
 class WrittenItem:
     """One autograded written-reply item: where it is, its points, and the literal arguments of its grade."""
 
@@ -245,6 +310,7 @@ class Assessment:
     adversarial: dict[str, float]  # share of all written-reply points
     worst: dict[str, str]  # which stock reply gave the adversarial figure
     roleplay: dict[str, float] = field(default_factory=dict)  # share of all graded role-play points
+    turns: TurnAssessment | None = None  # agreement on the role-plays' free-text turns
 
     def passed(self) -> dict[str, bool]:
         out = {"kappa_all": self.kappa["all"] >= TARGETS["kappa_all"],
@@ -353,13 +419,42 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
     for key, name in names.items():
         lines.append(f"| {name} | {a.adversarial[key]:.1%} | <= {TARGETS[key]:.0%}: {mark[ok[key]]} |")
     lines += ["", f"The worst generic reply: \"{a.worst['generic_everywhere']}\"", ""]
+    if a.turns is not None:
+        t = a.turns
+        lines += [
+            "## Role-play turns: agreement with a rater",
+            "",
+            f"Every free-text turn of every graded role-play, {len(t.rows)} replies in `tests/data/rater/roleplay/`",
+            "(the same range of kinds, and on Leo's risk turns direct questions in many words, self-harm asked instead,",
+            "refusals, leading and mocking questions, secrecy, leaving him alone), each labelled 0-2 by a rater who",
+            "never saw the engine, before it was tuned. Each reply is typed at its turn of a good session",
+            "(`paths.yaml`) and scored by `grading.turn_points`: 2 heard and skilled (a reflection of this client,",
+            "an open question, a silence the client used, a risk question asked directly), 1 heard but weaker, 0",
+            "harmful, unreadable, corrected, generic, an echo or answered as a problem.",
+            "",
+            "| replies | n | kappa | exact | target |",
+            "|---|---|---|---|---|",
+        ]
+        for split, name, target in (("all", "all", "kappa_all"), ("tune", "tuning part", None),
+                                    ("held", "held back", "kappa_held")):
+            n = len(t.rows) if split == "all" else sum(lab.split == split for lab, _ in t.rows)
+            met = t.kappa[split] >= TARGETS[target] if target else True
+            goal = f">= {TARGETS[target]:.2f}: {mark[met]}" if target else ""
+            lines.append(f"| {name} | {n} | {t.kappa[split]:.3f} | {t.exact[split]:.0%} | {goal} |")
+        kinds: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for lab, got in t.rows:
+            kinds[lab.kind].append((lab.points, got))
+        lines += ["", "Mean points (0-2) by kind of reply:", "", "| kind | n | rater | engine |", "|---|---|---|---|"]
+        for kind, pairs in sorted(kinds.items(), key=lambda kv: -sum(r for r, _ in kv[1]) / len(kv[1])):
+            lines.append(f"| {kind} | {len(pairs)} | {sum(r for r, _ in pairs) / len(pairs):.2f} "
+                         f"| {sum(g for _, g in pairs) / len(pairs):.2f} |")
+        lines.append("")
     if a.roleplay:
         lines += [
             "## Gaming the graded role-plays",
             "",
             "Share of all graded role-play points for a session that presses, on every choice turn, the button that",
-            "raises rapport most, and types the same junk on every free-text turn (the rater set does not yet cover",
-            "role-play turns, so there is no agreement figure here):",
+            "raises rapport most, and types the same junk on every free-text turn:",
             "",
             "| typed on every free-text turn | share | target |",
             "|---|---|---|",
@@ -385,6 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rapportkit.rater", description=__doc__.splitlines()[0])
     parser.add_argument("--solutions", type=Path, default=Path("solutions"), help="the course's solutions/ folder")
     parser.add_argument("--labels", type=Path, default=Path("tests/data/rater/written_replies.csv"))
+    parser.add_argument("--turns", type=Path, default=Path("tests/data/rater/roleplay"),
+                        help="the role-play turn labels (*.csv) and the paths that reach each turn (paths.yaml)")
     parser.add_argument("--out", type=Path, default=Path("docs/assessment.md"))
     parser.add_argument("--split", choices=("all", "tune", "held"), default=None,
                         help="print the disagreements of this part (tune while tuning; never held)")
@@ -394,6 +491,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no grading.score_reply test cells under {args.solutions}/")
     result = assess(items, read_labels(args.labels))
     result.roleplay = roleplay_games(roleplay_items(args.solutions))
+    if args.turns.is_dir():
+        paths = yaml.safe_load((args.turns / "paths.yaml").read_text(encoding="utf-8"))
+        result.turns = assess_turns(read_turn_labels(args.turns), paths)
     text = report(result, items)
     args.out.write_text(text, encoding="utf-8")
     print(text)

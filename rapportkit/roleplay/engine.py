@@ -32,7 +32,7 @@ from typing import Any
 from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, client_keys, load_scenario
 from rapportkit.roleplay.summary import SessionSummary, summarise
 from rapportkit.skills.feedback import skill_phrase
-from rapportkit.skills.keys import ECHO_AT, catch_keys, shared_content_words, verbatim
+from rapportkit.skills.keys import ECHO_AT, catch_keys, echo_share, shared_content_words, verbatim
 from rapportkit.skills.risk import GOOD_ACTS, RiskReading, read_risk, risk_label, risk_note
 
 # Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
@@ -671,8 +671,8 @@ def echoes(text: str, client_line: str) -> bool:
 def ties(caught: Any, text: str, client_line: str) -> bool:
     """Whether a reply is about this client: it catches what they said or a feeling near theirs, or takes up
     their last line in its own words (not only gives it back)."""
-    if verbatim(text, client_line) >= ECHO_AT:
-        return False  # their own words handed back, not heard
+    if verbatim(text, client_line) >= ECHO_AT or echo_share(text, client_line) >= ECHO_AT:
+        return False  # their own words handed back (pronouns turned round or not), not heard
     if caught.content or caught.feeling in ("fits", "adjacent"):
         return True
     return echoes(text, client_line) and caught.repetition < ECHO_AT

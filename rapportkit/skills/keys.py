@@ -25,7 +25,7 @@ from lemminflect import getAllLemmas
 from .behaviour import STOPWORDS
 from .flags import feelings_in
 from .lexicon import feelings_data
-from .text import normalise, words
+from .text import normalise, sentences, words
 
 # A feeling word the reply denies or only wishes for is not a feeling it names ("you haven't felt good in
 # weeks", "you keep waiting to feel better", "you want to be happy again").
@@ -243,6 +243,21 @@ def verbatim(reply: str, client_statement: str) -> float:
     return sum(covered) / len(mine)
 
 
+ECHO_SPAN = 3  # an echo may hand back up to this many of the client's sentences in a row
+
+
+def echo_share(reply: str, client_statement: str) -> float:
+    """:func:`repetition` of the reply against the part of the client's line it gives back best (one to
+    ECHO_SPAN sentences in a row): "Your night was terrible, and you barely sleep these days." echoes two
+    sentences of a longer line, pronouns turned round, and adds nothing of the student's own."""
+    parts = [s.text for s in sentences(normalise(client_statement))]
+    best = 0.0
+    for i in range(len(parts)):
+        for j in range(i + 1, min(i + ECHO_SPAN, len(parts)) + 1):
+            best = max(best, repetition(reply, " . ".join(parts[i:j])))
+    return best
+
+
 def repetition(reply: str, client_statement: str) -> float:
     """How much the reply is the client's words given back: 1.0 for an echo, 0.0 for all new words.
 
@@ -261,6 +276,6 @@ def repetition(reply: str, client_statement: str) -> float:
 
 
 __all__ = [
-    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "lemmas", "repetition", "shared_content_words",
+    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "echo_share", "lemmas", "repetition", "shared_content_words",
     "ECHO_AT", "MAX_GAP", "VERBATIM_RUN", "verbatim",
 ]

@@ -60,7 +60,7 @@ def risk_data() -> dict[str, Any]:
             if "unless" in spec:
                 entry["unless"] = re.compile(fill(spec["unless"]))
             if "euphemism" in spec:
-                entry["euphemism"] = compile_any(spec["euphemism"])
+                entry["euphemism"] = compile_any(fill(spec["euphemism"]))
             out[name] = entry
         return out
 
