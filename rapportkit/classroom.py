@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from rapportkit import course, grade_worker
+from rapportkit import course, grade_worker, judge
 from rapportkit.course import REPO_ROOT, StepResult
 
 LOCKED = "database is locked"
@@ -76,6 +76,16 @@ def submitted_students(assignment: str, course_dir: Path | str = REPO_ROOT) -> l
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
+
+
+def shared_transcripts(assignment: str, course_dir: Path | str = REPO_ROOT) -> list[judge.SharedTranscript]:
+    """Role-play transcripts handed in alike by two or more students of ``assignment`` (in ``submitted/``).
+
+    The same comparison the judge makes while grading (:func:`rapportkit.judge.transcript_copies`), over the whole
+    class at once: findings for the instructor to look at, not penalties.
+    """
+    root = Path(course_dir) / "submitted"
+    return judge.transcript_copies({s: root / s / assignment for s in submitted_students(assignment, course_dir)})
 
 
 # --- Parallel autograde ---------------------------------------------------------------------------
@@ -386,7 +396,7 @@ def cmd_export(args) -> int:  # noqa: ANN001
 
 
 def cmd_report(args) -> int:  # noqa: ANN001
-    """Plots of the class's scores, plus item difficulty and discrimination as a table."""
+    """Plots of the class's scores; item difficulty and discrimination, and role-plays handed in alike, as text."""
     from rapportkit import report as rreport
 
     try:
@@ -400,6 +410,13 @@ def cmd_report(args) -> int:  # noqa: ANN001
         diff = f"{100 * s.difficulty:.0f}%" if s.difficulty is not None else "-"
         disc = f"{s.discrimination:+.2f}" if s.discrimination is not None else "-"
         print(f"{s.item:<20}{s.max_score:>7.0f}{s.students:>10}{diff:>12}{disc:>16}")
+    copies = shared_transcripts(args.assignment, args.course_dir)
+    if copies:
+        print("\nRole-play transcripts to look at (handed in alike by several students; a finding, not a penalty):")
+        for c in copies:
+            print(f"  {c.finding}")
+    else:
+        print(f"\nRole-play transcripts: no two students handed in the same one for {args.assignment}.")
     for p in paths:
         print(f"report: {p}")
     return 0

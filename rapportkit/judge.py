@@ -16,20 +16,25 @@ an object equal to anything). :class:`JudgeOutsideKernel` runs right after ``Exe
    nbgrader's ``SaveAutoGrades`` records the judge's verdict.
 
 Anything suspicious (code in an answer cell, a kernel verdict that differs from the judge's, edited
-grading metadata) is logged on a line starting with :data:`REPORT_TAG`, which ``rapportkit course``
-collects into the batch report (:func:`findings_from_log`).
+grading metadata, a role-play transcript handed in alike by another student: :func:`transcript_copies`) is
+logged on a line starting with :data:`REPORT_TAG`, which ``rapportkit course`` collects into the batch report
+(:func:`findings_from_log`).
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import functools
+import glob
+import hashlib
 import inspect
 import io
+import json
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,6 +304,8 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                     f"the judge gives {_fmt(judged)}"
                 )
         findings.extend(same_replies(parsed, answers))
+        findings.extend(c.finding for c in transcript_copies(self._submission_folders(assignment))
+                        if student in c.students)
         for finding in findings:
             self.log.warning("%s %s: %s", REPORT_TAG, student, finding)
         resources.setdefault("rapportkit", {})["findings"] = findings
@@ -317,6 +324,21 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         coursedir = CourseDirectory(config=self.config)
         folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         return folder if folder.is_dir() else None
+
+    def _submission_folders(self, assignment: str) -> dict[str, Path]:
+        """``{student: submitted folder}`` of everyone who handed in ``assignment`` (the course's own layout)."""
+        coursedir = CourseDirectory(config=self.config)
+        mark = "\x00student\x00"  # never in a path: where the student's name goes
+        pattern = coursedir.format_path(coursedir.submitted_directory, mark, assignment)
+        if pattern.count(mark) != 1:
+            return {}
+        before, after = pattern.split(mark)
+        out = {}
+        for found in glob.glob(glob.escape(before) + "*" + glob.escape(after)):
+            student = found[len(before): len(found) - len(after)]
+            if student and os.sep not in student and os.path.isdir(found):
+                out[student] = Path(found)
+        return out
 
     def _restore_grading_metadata(
         self, nb: NotebookNode, tests: dict[str, tuple[float, str]], sources: dict, findings: list[str]
@@ -389,6 +411,136 @@ def same_replies(calls: dict[str, list[Call]], answers: Answers) -> list[str]:
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# The same role-play transcript from several students
+# --------------------------------------------------------------------------------------------
+
+# A copy shows in what was typed: button presses alone often agree by chance (a few options a turn), and a
+# session of one or two replies says little. So a transcript is compared only if it has at least this many
+# typed replies (inputs on free-text turns; silences do not count).
+MIN_TYPED_REPLIES = 3
+
+
+@dataclass(frozen=True)
+class SharedTranscript:
+    """A role-play transcript handed in alike by several students of one assignment: for a person to look at."""
+
+    file: str  # its name in each submission, e.g. "roleplay_kofi.json"
+    students: tuple[str, ...]
+    typed: int  # typed replies in the session
+    how: str  # "identical files", or how alike they are
+
+    @property
+    def finding(self) -> str:
+        """The batch report's line: ``roleplay_kofi.json: the same inputs from alice, bob (...)``."""
+        return f"{self.file}: the same inputs from {', '.join(self.students)} ({self.typed} typed replies; {self.how})"
+
+
+@dataclass(frozen=True)
+class _Played:
+    """What a transcript file holds, for comparing it with others."""
+
+    digest: str  # of the file's bytes
+    scenario: str
+    inputs: tuple[tuple[str | None, str], ...]  # (turn, input) as handed in
+    key: tuple[tuple[str | None, str], ...]  # the same, with spacing and capitals set aside
+    typed: int
+
+
+def transcript_copies(folders: Mapping[str, Path]) -> list[SharedTranscript]:
+    """Role-play transcripts handed in alike by two or more students; ``folders`` is ``{student: submission}``.
+
+    Every role-play transcript at the top of a submission (``*.json`` in Rapport Lab's transcript format; kept
+    earlier attempts are not graded and not compared) is compared with the file of the same name in every other
+    submission. They are alike when they are for the same scenario and give the same inputs, turn by turn, once
+    runs of spaces and capitals are set aside: since the engine is deterministic, that is the same session.
+    Sessions with fewer than :data:`MIN_TYPED_REPLIES` typed replies are left out. It is a finding for the
+    instructor, never a penalty: either student may be the one who was copied, or a pair may have worked together.
+    """
+    groups: dict[tuple[str, str, tuple[tuple[str | None, str], ...]], list[tuple[str, _Played]]] = {}
+    for student, folder in sorted(folders.items()):
+        try:
+            names = sorted(p.name for p in Path(folder).iterdir() if p.name.endswith(".json"))
+        except OSError:
+            continue
+        for name in names:
+            path = safe_submitted_file(Path(folder), name)
+            played = _played(path) if path is not None else None
+            if played is not None and played.typed >= MIN_TYPED_REPLIES:
+                groups.setdefault((name, played.scenario, played.key), []).append((student, played))
+    out = []
+    for (name, _scenario, _key), members in groups.items():
+        if len(members) < 2:
+            continue
+        if len({p.digest for _, p in members}) == 1:
+            how = "identical files"
+        elif len({p.inputs for _, p in members}) == 1:
+            how = "the same words, in files that differ"
+        else:
+            how = "the same apart from spacing or capitals"
+        out.append(SharedTranscript(name, tuple(s for s, _ in members), members[0][1].typed, how))
+    return sorted(out, key=lambda c: (c.file, c.students))
+
+
+# Read once per file version: one grading process compares every student's transcripts with everyone else's.
+_PLAYED: dict[tuple[str, int, int, int], _Played | None] = {}
+
+
+def _played(path: Path) -> _Played | None:
+    """The inputs of the transcript at ``path`` (a file :func:`safe_submitted_file` let through); None if none."""
+    from rapportkit.roleplay import is_kept_attempt, is_silence
+    from rapportkit.roleplay.transcript import FORMAT
+
+    if is_kept_attempt(path):
+        return None
+    try:
+        info = path.stat()
+        version = (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+        if version in _PLAYED:
+            return _PLAYED[version]
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    played = None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("scenario"), str) \
+            and isinstance(data.get("turns"), list):
+        inputs = tuple((t.get("turn") if isinstance(t.get("turn"), str) else None, t["input"])
+                       for t in data["turns"] if isinstance(t, dict) and isinstance(t.get("input"), str))
+        choices = _choice_turns(data["scenario"])
+        typed = sum(
+            1 for turn, text in inputs
+            if not is_silence(text) and (turn not in choices if choices is not None else len(text.split()) > 1)
+        )
+        played = _Played(
+            hashlib.sha256(raw).hexdigest(),
+            data["scenario"],
+            inputs,
+            tuple((turn, " ".join(text.split()).casefold()) for turn, text in inputs),
+            typed,
+        )
+    if len(_PLAYED) > 100_000:  # a very long-lived process: start over rather than grow without end
+        _PLAYED.clear()
+    _PLAYED[version] = played
+    return played
+
+
+@functools.lru_cache(maxsize=64)
+def _choice_turns(scenario: str) -> frozenset[str] | None:
+    """The choice turns of a shipped scenario (their inputs are option ids, not typed); None if not shipped."""
+    from rapportkit.roleplay import ScenarioError, load_scenario, scenario_names
+
+    if scenario not in scenario_names():  # a name from a student's file: never read as a path
+        return None
+    try:
+        return frozenset(tid for tid, turn in load_scenario(scenario).turns.items() if "choices" in turn)
+    except ScenarioError:
+        return None
+
+
 def added_code(nb: NotebookNode, known_ids: set[str]) -> list[str]:
     """Code cells the release did not have (no known grade_id) that hold more than comments."""
     out = []
@@ -445,6 +597,8 @@ __all__ = [
     "Answers",
     "JudgeFormError",
     "JudgeOutsideKernel",
+    "MIN_TYPED_REPLIES",
+    "SharedTranscript",
     "added_code",
     "findings_from_log",
     "parse_test_cell",
@@ -452,4 +606,5 @@ __all__ = [
     "read_answers",
     "run_calls",
     "same_replies",
+    "transcript_copies",
 ]

@@ -14,6 +14,10 @@ ipywidgets 8). Tab reaches the Submit, choice, End session and Start again butto
 Start again (shown once there is a turn to lose) asks the engine to keep the transcript as an earlier
 attempt (``roleplay_john.attempt-1.json``) and start fresh; the notice above the conversation says where
 the earlier attempt is and which file will be graded.
+
+Two windows on one file (the cell run again while the old widget is still live, or two cells naming the same
+file): a window that another has overtaken (``transcript_conflict``) plays and saves nothing; the notice says
+why and what to do, and the typed reply stays in the box.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from rapportkit.roleplay import (
     TranscriptError,
     TurnResult,
 )
+from rapportkit.roleplay.transcript import transcript_conflict
 
 # Choice buttons must wrap long therapist lines instead of cutting them off.
 _STYLE = """<style>
@@ -157,6 +162,8 @@ class RolePlayWidget(widgets.VBox):
         self._submit_text(change["new"])
 
     def _submit_text(self, text: str) -> None:
+        if self._overtaken():
+            return  # the typed reply stays in the box
         if self.session.finished:
             self.coach.value = "<i>The session has ended. Press Start again to practise it again.</i>"
             return
@@ -168,6 +175,9 @@ class RolePlayWidget(widgets.VBox):
             return
         try:
             result = self.session.respond(text)
+        except TranscriptError as err:  # not saved (e.g. another window saved between the check and now)
+            self._not_saved(str(err))
+            return
         except (ValueError, RuntimeError) as err:
             self.coach.value = f"<i>{_esc(str(err))}</i>"
             return
@@ -176,8 +186,13 @@ class RolePlayWidget(widgets.VBox):
 
     def choose(self, option_id: str) -> None:
         """Pick an option on a choice turn (what clicking its button does)."""
+        if self._overtaken():
+            return
         try:
             result = self.session.respond(option_id)
+        except TranscriptError as err:
+            self._not_saved(str(err))
+            return
         except (ValueError, RuntimeError) as err:
             self.coach.value = f"<i>{_esc(str(err))}</i>"
             return
@@ -190,12 +205,20 @@ class RolePlayWidget(widgets.VBox):
             self._show_summary(self.session.summary())
 
     def _end(self) -> None:
-        summary = self.session.end()
+        if self._overtaken():
+            return
+        try:
+            summary = self.session.end()
+        except TranscriptError as err:
+            self._not_saved(str(err))
+            return
         self._refresh()
         self._show_summary(summary)
 
     def start_again(self) -> None:
         """Keep this attempt and start a fresh session (what the Start again button does)."""
+        if self._overtaken():
+            return  # moving the file aside now would move the other window's session
         try:
             kept = self.session.start_again()
         except TranscriptError as err:  # nothing was moved or reset: say so and carry on
@@ -224,6 +247,17 @@ class RolePlayWidget(widgets.VBox):
         self._refresh()
         # The pressed button is now hidden; give keyboard users somewhere to be: the first thing to answer with.
         (self.choice_buttons[0] if self.choice_buttons else self.reply).focus()
+
+    def _overtaken(self) -> bool:
+        """Whether another window has saved to this session's file since this one: if so, say so (nothing is played)."""
+        problem = transcript_conflict(self.session)
+        if problem:
+            self._not_saved(problem)
+        return problem is not None
+
+    def _not_saved(self, message: str) -> None:
+        self._set_notice(message)
+        self.coach.value = "<i>Not saved: see the note above the conversation.</i>"
 
     # --- views -------------------------------------------------------------------------------------
 

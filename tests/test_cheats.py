@@ -28,7 +28,7 @@ import yaml
 from nbgrader.api import Gradebook
 
 from rapportkit import course, demo, grading
-from rapportkit.cli import grade_batch
+from rapportkit.cli import build_parser, grade_batch
 from rapportkit.sandbox import sandbox_problem
 from tests.conftest import REPO, copy_course
 
@@ -39,7 +39,7 @@ NOTEBOOK = "01_trust.ipynb"
 CHEATS = yaml.safe_load((REPO / "tests" / "data" / "cheats" / "01_trust.yaml").read_text(encoding="utf-8"))
 # Honest first and last, so a cheat that rewrote the gradebook would show on both sides of it.
 ORDER = ["honest_complete", "cheat_files", "cheat_kernel", "cheat_limits", "cheat_metadata", "copy_paste",
-         "honest_partial"]
+         "copy_roleplay", "honest_partial"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,6 +277,11 @@ def test_honest_students_have_a_clean_report(batch):
         assert batch["status"][student] == "graded", batch["status"][student]
 
 
+# The same role-play from two students: named on both lines (either may have copied), for a person to look at.
+COPIED_ROLEPLAY = ("roleplay_john.json: the same inputs from copy_paste, copy_roleplay "
+                   "(4 typed replies; the same apart from spacing or capitals)")
+
+
 @pytest.mark.parametrize(
     ("student", "named"),
     [
@@ -299,7 +304,8 @@ def test_honest_students_have_a_clean_report(batch):
                             "test cell q3_test was missing", "test cell q4_test was missing",
                             "an added code cell"]),
         ("copy_paste", ["the same written reply was handed in for q4_test, q5_test, q6_test",
-                        "feeling really overwhelmed"]),
+                        "feeling really overwhelmed", COPIED_ROLEPLAY]),
+        ("copy_roleplay", [COPIED_ROLEPLAY]),
     ],
 )
 def test_each_cheat_is_named_in_the_batch_report(batch, student, named):
@@ -313,3 +319,14 @@ def test_report_lines_are_per_student(batch):
     assert "Anything" not in batch["status"]["cheat_files"]
     assert "sqlite3" not in batch["status"]["cheat_kernel"]
 
+
+
+def test_a_shared_role_play_is_named_in_the_class_report_and_nowhere_else(batch, tmp_path, capsys):
+    others = [s for s in ORDER if s not in ("copy_paste", "copy_roleplay")]
+    assert not any("the same inputs from" in batch["status"][s] for s in others)
+    args = build_parser().parse_args(["course", "report", ASSIGNMENT, "--course-dir", str(batch["root"]),
+                                      "--out", str(tmp_path)])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "Role-play transcripts to look at (handed in alike by several students; a finding, not a penalty):" in out
+    assert f"  {COPIED_ROLEPLAY}\n" in out and out.count("the same inputs from") == 1

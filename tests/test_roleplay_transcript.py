@@ -19,7 +19,7 @@ from rapportkit.roleplay import (
     replay,
     verify_transcript,
 )
-from rapportkit.roleplay.transcript import attempt_path, transcript_data
+from rapportkit.roleplay.transcript import attempt_path, transcript_conflict, transcript_data
 
 GOOD_INPUTS = [
     "a",
@@ -314,3 +314,85 @@ def test_a_session_and_a_transcript_have_a_bounded_number_of_turns(tmp_path: Pat
                                 "turns": [{"turn": "settling", "input": "x"}] * (MAX_TURNS + 1)}))
     with pytest.raises(TranscriptError, match="at most"):
         verify_transcript(path, "john")
+
+
+# --- Two sessions on one file (the cell run twice, or two cells naming the same file) ----------------
+
+
+def test_a_second_session_never_overwrites_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    first, second = RolePlay("john", transcript_path=path), RolePlay("john", transcript_path=path)
+    first.respond("a")
+    saved = path.read_text()
+    with pytest.raises(TranscriptError) as err:
+        second.respond("b")  # started before the file existed: it never held first's turn
+    message = str(err.value)
+    assert message.startswith("Another role-play window (an earlier run of this cell, or another cell using the same")
+    assert f"has saved to {path} since this window last saved or loaded it" in message
+    assert "nothing in the file is overwritten" in message
+    assert "Carry on in the other window, or run this cell again to continue from the file." in message
+    assert path.read_text() == saved
+    first.respond("What brings you in today?")  # the window that wrote carries on
+    assert len(load_transcript(path)["turns"]) == 2
+    with pytest.raises(TranscriptError, match="Another role-play window"):
+        second.end()
+    assert len(load_transcript(path)["turns"]) == 2 and not load_transcript(path)["ended_by_student"]
+
+
+def test_the_cell_run_again_takes_over_and_the_old_window_is_told(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    old = play(path, GOOD_INPUTS[:2])
+    new = RolePlay("john", transcript_path=path)  # resumed: it holds what the file holds
+    assert transcript_conflict(new) is None and transcript_conflict(old) is None  # neither is behind yet
+    new.respond(GOOD_INPUTS[2])
+    assert [t["input"] for t in load_transcript(path)["turns"]] == GOOD_INPUTS[:3]
+    assert "has saved to" in (transcript_conflict(old) or "")
+    with pytest.raises(TranscriptError):
+        old.respond(GOOD_INPUTS[2])
+    path.unlink()  # even with the file gone, the old window stays out of date: it never writes its old turns
+    with pytest.raises(TranscriptError):
+        old.respond(GOOD_INPUTS[3])
+    assert not path.exists()
+
+
+def test_start_again_still_writes_a_fresh_file_and_an_old_window_is_told(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    old = play(path, ["a"])
+    new = RolePlay("john", transcript_path=path)
+    kept = new.start_again()  # the new window starts again: old's file is kept as attempt 1
+    assert kept == tmp_path / "roleplay_john.attempt-1.json" and not path.exists()
+    problem = transcript_conflict(old)
+    assert problem is not None and "started this role-play again" in problem
+    assert "kept as roleplay_john.attempt-1.json" in problem
+    with pytest.raises(TranscriptError, match="started this role-play again"):
+        old.respond("What brings you in today?")
+    assert not path.exists()
+    new.respond("b")  # the fresh session writes the graded file
+    assert load_transcript(path)["turns"] == [{"turn": "welcome", "input": "b"}]
+    old.start_again()  # an old window that starts again is a fresh session too: it keeps new's file aside
+    old.respond("c")
+    assert load_transcript(path)["turns"] == [{"turn": "welcome", "input": "c"}]
+    assert load_transcript(tmp_path / "roleplay_john.attempt-2.json")["turns"][0]["input"] == "b"
+
+
+def test_a_resumed_window_that_never_wrote_is_told_when_another_starts_again(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    play(path, GOOD_INPUTS[:2])
+    old, new = RolePlay("john", transcript_path=path), RolePlay("john", transcript_path=path)
+    new.start_again()
+    with pytest.raises(TranscriptError, match="roleplay_john.attempt-1.json"):
+        old.respond(GOOD_INPUTS[2])
+    new.respond("a")
+    new.respond("What brings you in today?")
+    assert len(load_transcript(path)["turns"]) == 2
+
+
+def test_one_window_starting_again_twice_is_never_told_off(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    play(path, ["a"])
+    rp = RolePlay("john", transcript_path=path)  # the cell run again: resumed, never written
+    rp.start_again()
+    rp.respond("a")  # the same first choice as the kept attempt: still its own fresh session
+    rp.start_again()
+    rp.end()
+    assert load_transcript(path)["ended_by_student"] and len(kept_attempts(path)) == 2

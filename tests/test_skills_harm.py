@@ -240,6 +240,45 @@ HARMFUL = [
     ("The kids need you to be strong.", "contempt"),
     ("Why would you want to know about my family?", "shaming"),
     ("I'm the professional here.", "shaming"),
+    # kinds of harm a counselling rater found in role-play turns: the client's age and fear mocked,
+    # name-calling with a question tag, social rejection threatened, the client as a bore, "toughen up"
+    # with a future modal, wants mocked as demands, impatience, the trainee's limits thrown at the
+    # client's hope, a name overruled, "what you deserve", how therapy went blamed on the client,
+    # siding with a past therapist, "paranoid" as a trait, guilt for a wish to die
+    ("Thirty and still scared of a phone call?", "shaming"),
+    ("Twenty-seven and scared of a meeting?", "shaming"),
+    ("Three times round the block? Bit of a wimp, aren't you.", "insult"),
+    ("You're such a scaredy cat.", "insult"),
+    ("Clingy, aren't you?", "insult"),
+    ("No one is going to want to be friends with you if you never go out.", "insult"),
+    ("Your mates will stop inviting you if you keep cancelling.", "insult"),
+    ("Maybe your friends just ran out of things to say to you.", "insult"),
+    ("She probably got bored of you.", "insult"),
+    ("You're going to need to man up if you want her back.", "contempt"),
+    ("You'll have to toughen up, mate.", "contempt"),
+    ("It sounds like you just need to stop being lazy.", "contempt"),
+    ("Sounds like you want everyone to bend over backwards for you.", "contempt"),
+    ("You care more about your image than actually getting better.", "contempt"),
+    ("You certainly went on a bit today. Maybe I'll get a word in next time.", "contempt"),
+    ("You do like the sound of your own voice.", "contempt"),
+    ("Oh, don't be so melodramatic.", "dismissal"),
+    ("Think about the kids you'd leave behind.", "dismissal"),
+    ("I've been more than patient with you.", "dismissal"),
+    ("Let's not waste any more of my time.", "dismissal"),
+    ("Right, can we crack on now?", "dismissal"),
+    ("Eight sessions is already more than most clients get.", "dismissal"),
+    ("We have to go by the name on the system.", "dismissal"),
+    ("You can't expect me to fix everything.", "defensive"),
+    ("I'm a therapist, not a magician.", "defensive"),
+    ("If you keep lying to her, the silence is maybe what you deserve.", "blame"),
+    ("Maybe therapy didn't work because you didn't want it to.", "blame"),
+    ("It didn't help because you went in already convinced it would fail.", "blame"),
+    ("You never really gave her a fair chance.", "blame"),
+    ("I'd lose patience too if a client never did the homework.", "blame"),
+    ("Honestly, your old therapist was probably right.", "blame"),
+    ("I can see why your last counsellor gave up.", "blame"),
+    ("Sounds like you're a little paranoid about your neighbours.", "labelling"),
+    ("You've always been a bit neurotic.", "labelling"),
 ]
 
 
@@ -438,6 +477,31 @@ NOT_HARMFUL = [
     # a cold boundary and a defence of someone's intent are milder than harm (scenarios and own set say so)
     "We're not here to talk about me.",
     "I'm sure she meant well.",
+    # near misses of the role-play kinds: fears reflected, kind limits, good things deserved, questions
+    "You're afraid nobody's going to want to talk to you if you stay in bed.",
+    "You want people to stop tiptoeing around you.",
+    "You care more about what the lads think than about how you feel.",
+    "Honestly, a bit of rest is probably what you deserve after this year.",
+    "It sounds like it didn't work because you didn't feel heard.",
+    "It didn't help because you felt judged.",
+    "I'm not a magician, but I'd like to understand what you're hoping for.",
+    "I can't work miracles, but we can work on this together.",
+    "Thank you for being so patient with me.",
+    "Shall we get on with the plan for next week?",
+    "You're lucky to have such a supportive sister.",
+    "I have to use your legal name on the referral letter, but I'll call you Sam.",
+    "You were a baby when it happened.",
+    "A baby?",
+    "Your friends will stop inviting you if you keep saying no, is that the worry?",
+    "You talked a lot today, and you seemed lighter.",
+    "Don't be so hard on yourself.",
+    "Let's not waste any more time worrying about what they think.",
+    "You worry you're a bit paranoid.",
+    "You're 27 and still scared of meetings, and that feels embarrassing to admit.",
+    "Part of you thinks you went in expecting it to fail.",
+    "I'd get frustrated too if nobody listened to me.",
+    "Think about your family and what you want for them.",
+    "You'll need to look after yourself if you want to keep going.",
 ]
 
 
@@ -473,6 +537,15 @@ def test_a_label_the_client_gave_themselves_is_given_back_not_thrown_at_them():
 def test_a_plain_verdict_or_a_quick_reassurance_is_not_harm(utterance, flag):
     a = analyse(utterance, client_statement=SAD)
     assert not a.harmful and a.has(flag)
+
+
+def test_paranoid_as_a_trait_is_a_label_but_being_paranoid_is_a_verdict():
+    # harm.yaml: "You're being paranoid" judges what the client does now; "you're a bit paranoid" brands them
+    assert not analyse("You're being paranoid.", client_statement=SAD).harmful
+    a = analyse("Sounds like you're a bit paranoid about your colleagues.", client_statement=SAD)
+    assert a.harmful and find_harm(normalise(a.utterance), SAD)[0].kind == "labelling"
+    own = "I know I'm a bit paranoid about it."
+    assert not analyse("So you're a bit paranoid about it?", client_statement=own).harmful
 
 
 def test_a_one_word_echo_of_the_clients_own_word_is_not_an_insult():

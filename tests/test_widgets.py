@@ -191,3 +191,39 @@ def test_start_again_with_no_file_or_a_refusal(tmp_path: Path, monkeypatch) -> N
     assert "Could not keep the previous attempt" in w.notice.value and "Your session carries on" in w.notice.value
     assert len(w.session.history) == 1 and "Water would be good" in w.transcript_html.value
     assert path.exists() and not list(tmp_path.glob("*.attempt-*"))
+
+
+def test_an_old_window_on_the_same_file_says_so_and_keeps_the_typed_reply(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    old = roleplay("john", transcript_path=path)
+    old.choose("a")
+    new = roleplay("john", transcript_path=path)  # the cell run again: the old widget is still on the page
+    new.reply.value = OPEN_Q
+    saved = path.read_text()
+
+    typed = "You are worried your friends might find out."
+    old.reply.value = typed  # Enter in the old window
+    assert "role='status'" in old.notice.value
+    assert f"has saved to {path} since this window last saved or loaded it" in old.notice.value
+    assert "Carry on in the other window, or run this cell again to continue from the file." in old.notice.value
+    assert "Not saved" in old.coach.value and "Traceback" not in old.coach.value
+    assert old.reply.value == typed and typed not in old.transcript_html.value  # kept in the box, not played
+    assert len(old.session.history) == 1 and path.read_text() == saved
+
+    old.submit.click()  # pressing again, ending or starting again: still nothing is played, saved or moved
+    old.end_button.click()
+    old.again_button.click()
+    assert not old.session.finished and old.summary_html.value == "" and len(old.session.history) == 1
+    assert path.read_text() == saved and not list(tmp_path.glob("*.attempt-*"))
+
+    new.choose("explain")  # the newest window carries on as if nothing happened
+    assert new.notice.value == "" and len(json.loads(path.read_text())["turns"]) == 3
+
+
+def test_two_cells_on_one_file_the_second_is_told_before_it_plays(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay_john.json"
+    first, second = roleplay("john", transcript_path=path), roleplay("john", transcript_path=path)
+    first.choose("a")
+    second.choice_buttons[1].click()
+    assert "has saved to" in second.notice.value and second.session.history == []
+    assert json.loads(path.read_text())["turns"] == [{"turn": "welcome", "input": "a"}]

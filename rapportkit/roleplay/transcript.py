@@ -4,17 +4,25 @@ A transcript holds the *inputs* (what the student typed or chose) and the *claim
 final rapport, summary). Grading trusts only the inputs: ``replay`` rebuilds the session from them with
 the deterministic engine, and ``verify_transcript`` reports every claim that the replay does not earn.
 ``archive_transcript`` moves a transcript aside (never overwriting anything) so a student can start again.
+
+One file, one writer: a notebook may hold two live sessions on one transcript (the cell run twice, or two
+cells naming the same file). ``save_transcript`` refuses, with ``TranscriptError``, to write over a file that
+another session has changed since this session last wrote or resumed it; ``transcript_conflict`` says so
+beforehand, so the widget can tell the student without playing the turn.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +59,153 @@ def transcript_data(rp: RolePlay) -> dict[str, Any]:
 
 
 def save_transcript(rp: RolePlay, path: str | Path) -> Path:
-    """Write the transcript atomically (a half-written file would look like tampering)."""
+    """Write the transcript atomically (a half-written file would look like tampering).
+
+    Raises ``TranscriptError``, writing nothing, if another session has changed the file since ``rp`` last
+    wrote or resumed it (see :func:`transcript_conflict`).
+    """
     path = Path(path)
+    if problem := transcript_conflict(rp, path):
+        raise TranscriptError(problem)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(transcript_data(rp), indent=2, ensure_ascii=False)
+    data = (json.dumps(transcript_data(rp), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _marks.setdefault(rp, {})[_key(path)] = _Mark(hashlib.sha256(data).hexdigest(), rp.history)
     return path
+
+
+# --- One writer per file ------------------------------------------------------------------------------
+#
+# A session that is not the last to have written its file must not write it again: in a notebook that is an
+# old widget still on the page (its cell was run again) or a second cell on the same file, and each save
+# would silently replace the other's turns. What each session last wrote is kept here, per file, keyed
+# weakly by the session (a widget that is gone is forgotten); the engine needs no help. A session that
+# resumed a file and has not written yet is recognised from its turns, which are the file's.
+
+
+@dataclass
+class _Mark:
+    """What one session last wrote to one transcript file."""
+
+    digest: str | None  # SHA-256 of the bytes written; None when it never wrote (it was refused at once)
+    history: list[Any]  # the session's list of turns then: start_again() gives the session a new list
+    told: str | None = None  # why it may not write (another session wrote); kept until it starts again
+
+
+_marks: weakref.WeakKeyDictionary[RolePlay, dict[str, _Mark]] = weakref.WeakKeyDictionary()
+
+
+def transcript_conflict(rp: RolePlay, path: str | Path | None = None) -> str | None:
+    """Why ``rp`` must not save to ``path`` (default: its ``transcript_path``) now, for the student; else None.
+
+    It must not when another session has written there since ``rp`` last wrote the file or resumed it, or has
+    started the role-play again (keeping ``rp``'s file as an earlier attempt). A session told so stays told
+    until it starts again, so an old window can never write over the file later. A session that resumed a
+    file it could not continue may save: the engine keeps that file as an earlier attempt first.
+    """
+    target = Path(path) if path is not None else rp.transcript_path
+    if target is None:
+        return None
+    key = _key(target)
+    mark = _marks.get(rp, {}).get(key)
+    on_disk = _digest(target)
+    if mark is not None and rp.history is not mark.history:
+        # Started again since it last wrote: its own file was moved aside; anything there now is another's.
+        problem = None if on_disk in (None, mark.digest) else _overtaken(target)
+    elif mark is not None:
+        if mark.told or (on_disk is not None and on_disk != mark.digest):
+            problem = mark.told or _overtaken(target)
+        elif on_disk is None and (kept := _kept(target, lambda digest, _t: digest == mark.digest)):
+            problem = _started_again(target, kept)
+        else:
+            problem = None  # unchanged, or removed by hand: nothing of anyone's to lose
+    elif on_disk is None:
+        # Never wrote here. If it resumed a file another session has since kept aside, it is an old window;
+        # a session that started again itself has at most its one new turn (and resumed nothing it shows).
+        mine = _turns(rp.inputs)
+        if len(mine) > 1 and (kept := _kept(target, lambda _d, turns: bool(turns) and mine[: len(turns)] == turns)):
+            problem = _started_again(target, kept)
+        else:
+            problem = None
+    elif rp.resume_problem is not None or _resumed_from(rp, target):
+        problem = None
+    else:
+        problem = _overtaken(target)
+    if problem:
+        _marks.setdefault(rp, {})[key] = _Mark(mark.digest if mark else None, rp.history, told=problem)
+    return problem
+
+
+def _overtaken(path: Path) -> str:
+    return (
+        f"Another role-play window (an earlier run of this cell, or another cell using the same file) has saved "
+        f"to {path} since this window last saved or loaded it. This window did not save, so nothing in the file "
+        "is overwritten. Carry on in the other window, or run this cell again to continue from the file."
+    )
+
+
+def _started_again(path: Path, kept: Path) -> str:
+    return (
+        f"Another role-play window started this role-play again: the session this window was saving to {path} "
+        f"is kept as {kept.name}, and {path} now belongs to the new one. This window did not save, so nothing "
+        "is overwritten. Carry on in the other window, or run this cell again to continue from the file."
+    )
+
+
+def _key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _digest(path: Path) -> str | None:
+    """SHA-256 of the file's bytes; None if there is no file (or nothing readable to lose)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _turns(turns: Any) -> list[tuple[Any, Any]]:
+    """A transcript's ``turns`` as (turn, input) pairs, for comparing sessions."""
+    if not isinstance(turns, list):
+        return []
+    return [(t.get("turn"), t.get("input")) for t in turns if isinstance(t, Mapping)]
+
+
+def _read_turns(path: Path) -> tuple[str | None, list[tuple[Any, Any]]] | None:
+    """(scenario, turns) of the transcript at ``path``, or None if it is not a readable transcript."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    return data.get("scenario"), _turns(data.get("turns"))
+
+
+def _resumed_from(rp: RolePlay, path: Path) -> bool:
+    """Whether ``rp`` holds the file's turns (it resumed them) and at most one more (its turn being saved)."""
+    read = _read_turns(path)
+    if read is None or read[0] != rp.scenario.id:
+        return False
+    theirs, mine = read[1], _turns(rp.inputs)
+    return mine[: len(theirs)] == theirs and len(mine) - len(theirs) in (0, 1)
+
+
+def _kept(path: Path, matches: Callable[[str, list[tuple[Any, Any]]], bool]) -> Path | None:
+    """The newest earlier attempt of ``path`` for which ``matches(digest, turns)`` holds, or None."""
+    for attempt in reversed(kept_attempts(path)):
+        digest = _digest(attempt)
+        read = _read_turns(attempt)
+        if digest is not None and matches(digest, read[1] if read else []):
+            return attempt
+    return None
 
 
 def load_transcript(path: str | Path) -> dict[str, Any]:

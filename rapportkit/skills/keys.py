@@ -276,6 +276,6 @@ def repetition(reply: str, client_statement: str) -> float:
 
 
 __all__ = [
-    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "echo_share", "lemmas", "repetition", "shared_content_words",
-    "ECHO_AT", "MAX_GAP", "VERBATIM_RUN", "verbatim",
+    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "echo_share", "lemmas", "repetition",
+    "shared_content_words", "ECHO_AT", "ECHO_SPAN", "MAX_GAP", "VERBATIM_RUN", "verbatim",
 ]

@@ -22,6 +22,9 @@ from .lexicon import _yaml, compile_any
 from .result import Flag
 from .text import Text, normalise, sentences
 
+# Topics a mocking tone turns into harm: a sneer at a question about suicide, self-harm or safety.
+GRAVE_TOPICS = ("suicide", "self_harm", "safety")
+
 # Acts that help the client: a turn that does one of them is heard, like a skill.
 GOOD_ACTS = ("supervisor", "staying")
 
@@ -108,7 +111,7 @@ def read_risk(utterance: str | Text) -> RiskReading:
             continue  # read per sentence below, and only where a risk is the subject
         if spec["regex"].search(whole) and not ("unless" in spec and spec["unless"].search(whole)):
             acts.append(name)
-    if topics_anywhere and data["acts"]["mocking"]["regex"].search(whole):
+    if set(topics_anywhere) & set(GRAVE_TOPICS) and data["acts"]["mocking"]["regex"].search(whole):
         # a question about suicide asked with contempt asks nothing: it tells the client not to answer
         return RiskReading((), ("mocking", *acts))
     asked: list[str] = []
