@@ -118,8 +118,17 @@ class RolePlay:
     ``start_again()`` keeps that file as an earlier attempt and starts a fresh session.
     """
 
-    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, resume: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        transcript_path: str | Path | None = None,
+        resume: bool = True,
+        keys: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
         self.scenario: Scenario = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
+        # What the client said on each free-text turn, when the scenario keeps its keys apart (a graded variant:
+        # the keys live in the grader's hidden test, so a student's copy of the scenario plays without them).
+        self.keys = {tid: client_keys({"client_said": said}) for tid, said in (keys or {}).items()}
         self.transcript_path = Path(transcript_path) if transcript_path is not None else None
         self.resume_problem: str | None = None
         # A transcript that could not be resumed is kept aside (as an earlier attempt) before the first save.
@@ -329,7 +338,7 @@ class RolePlay:
             if matched:
                 return self._risk_step(turn_id, text, analysis, reading, matched)
         intake = tuple(intake_questions(text))
-        keys = client_keys(turn)
+        keys = self.keys.get(turn_id) or client_keys(turn)
         caught = catch_keys(text, keys, self.last_client_line) if keys is not None else None
         rule_name, rule = self._pick_rule(rules, analysis, text, intake)
         base = base_change(analysis)
