@@ -604,20 +604,22 @@ def score_roleplay(
     min_open_questions: int = 1,
     intake: Sequence[str] = (),
     safety: bool = False,
+    keys: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> float:
     """Partial credit for a role-play, from its saved transcript replayed in a fresh engine.
 
     Criteria share the points equally: rapport reached, reflections and open questions the client took as
     heard (:func:`session_counts`; a minimum of 0 is no criterion), each intake question in ``intake`` asked
     (one per turn), and an ending the client leaves well from. With ``safety``, the scenario's risk path
-    (:func:`safety_criteria`) adds its criteria. Each harmful reply costs :data:`HARM_COST` of the item. A
+    (:func:`safety_criteria`) adds its criteria. ``keys`` (in a hidden test): what the client said on each turn of
+    a graded variant that keeps them apart. Each harmful reply costs :data:`HARM_COST` of the item. A
     missing transcript scores 0 with a message; a transcript whose claims differ from what its turns earn is
     reported, and graded on the turns.
     """
     from rapportkit.roleplay import TranscriptError, verify_transcript
 
     try:
-        session, problems = verify_transcript(transcript, scenario)
+        session, problems = verify_transcript(transcript, scenario, keys=keys)
     except (TranscriptError, OSError) as err:
         print(f"No points: {err}")
         return 0.0

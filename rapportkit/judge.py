@@ -61,6 +61,10 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
 WRITTEN_REPLY_FUNCTIONS = frozenset({"score_reply", "score_explanation"})
 # Arguments that name a file of the submission: read from submitted/, never from the graded copy.
 PATH_ARGUMENTS: dict[str, str] = {"score_roleplay": "transcript"}
+# Arguments that may name a file the instructor wrote (a graded variant's scenario, ``maya.yaml``): read from the
+# assignment's source folder, never from the student's copy, which the student could have edited.
+SOURCE_ARGUMENTS: dict[str, str] = {"score_roleplay": "scenario"}
+SOURCE_SUFFIXES = (".yaml", ".yml")
 
 
 class JudgeFormError(ValueError):
@@ -209,8 +213,13 @@ def run_calls(
     answers: Answers,
     submitted: Path | None,
     functions: Callable[[str], Callable[..., Any]] | None = None,
+    source: Path | None = None,
 ) -> Verdict:
-    """Run a test cell's calls here, as the kernel would: stop at the first exception; keep the last value."""
+    """Run a test cell's calls here, as the kernel would: stop at the first exception; keep the last value.
+
+    A file argument of :data:`PATH_ARGUMENTS` is read from ``submitted``; one of :data:`SOURCE_ARGUMENTS` that
+    names a file (a scenario ``.yaml``) from ``source``, the instructor's assignment folder.
+    """
     get = functions or (lambda name: getattr(grading, name))
     verdict = Verdict()
     buffer = io.StringIO()
@@ -238,6 +247,16 @@ def run_calls(
                     # A missing or unsafe file is passed on as a path that does not exist: the function
                     # then explains, as it would to the student, that no transcript was handed in.
                     bound.arguments[param] = str(path) if path else f"/nonexistent/submitted/{rel}"
+                    args, kwargs = list(bound.args), dict(bound.kwargs)
+            if call.function in SOURCE_ARGUMENTS:
+                bound = inspect.signature(func).bind_partial(*args, **kwargs)
+                param = SOURCE_ARGUMENTS[call.function]
+                value = bound.arguments.get(param)
+                if isinstance(value, str) and value.endswith(SOURCE_SUFFIXES):
+                    path = safe_submitted_file(source, value) if source else None
+                    if path is None:
+                        raise FileNotFoundError(f"the instructor's {value} is not in the assignment's source folder")
+                    bound.arguments[param] = str(path)
                     args, kwargs = list(bound.args), dict(bound.kwargs)
             with contextlib.redirect_stdout(buffer):
                 value = func(*args, **kwargs)
@@ -290,7 +309,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
             kernel_score = self._score(cell)
             try:
                 parsed[gid] = parse_test_cell(source)
-                verdict = run_calls(parsed[gid], answers, submitted)
+                verdict = run_calls(parsed[gid], answers, submitted, source=self._source_folder(assignment))
             except JudgeFormError as err:
                 # An authoring error, not the student's: refuse to trust the kernel, say so loudly.
                 self.log.error("%s %s: test cell %s cannot be judged outside the kernel (%s); it scores 0 "
@@ -319,6 +338,11 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
             return utils.determine_grade(cell, None)[0]
         except Exception:  # an output nbgrader cannot read as points; SaveAutoGrades would fail the same way
             return None
+
+    def _source_folder(self, assignment: str) -> Path | None:
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        return folder if folder.is_dir() else None
 
     def _submitted_folder(self, student: str, assignment: str) -> Path | None:
         coursedir = CourseDirectory(config=self.config)

@@ -125,6 +125,8 @@ def roleplay_items(solutions: Path) -> list[RoleplayItem]:
                 arguments[key] = value
             arguments.pop("transcript", None)
             scenario = arguments.pop("scenario")
+            if str(scenario).endswith((".yaml", ".yml")):  # a graded variant written beside the notebook
+                scenario = str(path.parent / scenario)
             items.append(RoleplayItem(f"{path.stem}:{meta['grade_id']}", scenario, float(arguments["points"]),
                                       arguments))
     return items

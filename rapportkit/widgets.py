@@ -62,9 +62,18 @@ class RolePlayWidget(widgets.VBox):
     ``.again_button``, ``.notice``, ``.summary_html``. The engine is ``.session`` (a ``RolePlay``).
     """
 
-    def __init__(self, scenario: Scenario | str | Path, transcript_path: str | Path | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        transcript_path: str | Path | None = None,
+        graded: bool | None = None,
+        **kwargs: Any,
+    ):
         self.session = RolePlay(scenario, transcript_path=transcript_path)
         sc = self.session.scenario
+        # A graded run is one attempt with no hints, no coaching and no rapport meter: the grade comes from the
+        # grader's replay. A scenario that keeps its keys apart is always graded (it cannot coach without them).
+        self.graded = sc.keys_hidden if graded is None else graded
         name = self.session.client_name
         self._log: list[str] = []
         self._clearing = False
@@ -142,6 +151,13 @@ class RolePlayWidget(widgets.VBox):
             layout=widgets.Layout(width="38%", padding="0 0 0 1em"),
         )
         super().__init__([self.header, self.notice, widgets.HBox([left, right]), self.summary_html], **kwargs)
+        if self.graded:
+            for part in (self.meter, self.meter_label, self.curve, self.again_button):
+                part.layout.display = "none"
+            self._set_notice(
+                "This is a graded session: one attempt, no hints and no coaching until your work is returned. "
+                "Every turn is saved as you go; take your time."
+            )
 
         # The opening line, then any turns resumed from an existing transcript.
         self._say(name, sc.opening)
@@ -217,6 +233,9 @@ class RolePlayWidget(widgets.VBox):
 
     def start_again(self) -> None:
         """Keep this attempt and start a fresh session (what the Start again button does)."""
+        if self.graded:
+            self._set_notice("A graded session is one attempt: it cannot be started again.")
+            return
         if self._overtaken():
             return  # moving the file aside now would move the other window's session
         try:
@@ -283,12 +302,16 @@ class RolePlayWidget(widgets.VBox):
         said = r.student_text if r.student_text.strip() else "(you stay silent)"
         self._say("You", said, you=True)
         self._say(name, r.client_reply)
-        if r.withdrawn:
+        if r.withdrawn and not self.graded:
             self._log.append(f"<p><i>{_esc(name)} seems to pull back.</i></p>")
         if r.ending:
             if r.ending.get("client_says"):
                 self._say(name, r.ending["client_says"])
-            self._log.append(f"<p><i>Session ended: {_esc(r.ending['title'])}</i></p>")
+            self._log.append("<p><i>Session ended.</i></p>" if self.graded
+                             else f"<p><i>Session ended: {_esc(r.ending['title'])}</i></p>")
+        if self.graded:
+            self.coach.value = "<i>Coaching is off in a graded session. Carry on when you are ready.</i>"
+            return
         sign = "+" if r.rapport_change > 0 else ""
         parts = [
             f"<div><b>Skill:</b> {_esc(r.technique or 'silence')}</div>",
@@ -326,7 +349,7 @@ class RolePlayWidget(widgets.VBox):
             f'<img alt="{_esc(alt)}" width="360" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
         )
         # Show the controls that fit the current turn; Start again once there is something to start again from.
-        self.again_button.layout.display = None if s.history or s.finished else "none"
+        self.again_button.layout.display = None if (s.history or s.finished) and not self.graded else "none"
         self.end_button.description = "Show summary" if s.finished else "End session"
         self.choice_buttons = []
         if s.finished:
@@ -334,7 +357,7 @@ class RolePlayWidget(widgets.VBox):
             self.reply_row.layout.display = "none"
             self.hint_html.value = ""
             return
-        self.hint_html.value = f"<div><i>{_esc(s.hint)}</i></div>" if s.hint else ""
+        self.hint_html.value = f"<div><i>{_esc(s.hint)}</i></div>" if s.hint and not self.graded else ""
         if s.is_choice_turn:
             for i, (oid, text) in enumerate(s.choices, start=1):
                 b = widgets.Button(
@@ -352,6 +375,14 @@ class RolePlayWidget(widgets.VBox):
             self.reply_row.layout.display = "flex"
 
     def _show_summary(self, summary: SessionSummary) -> None:
+        if self.graded:  # what the session earned is the grader's replay to say, with the keys it keeps
+            where = f" in {_esc(self.session.transcript_path.name)}" if self.session.transcript_path else ""
+            self.summary_html.value = (
+                f"<div role='region' aria-label='Session summary'><h4>Session saved ({summary.turns} turns)</h4>"
+                f"<p>Your session is saved{where} and is graded when you hand in this notebook. "
+                "Your feedback will show how it went.</p></div>"
+            )
+            return
         self.summary_html.value = summary_html(summary, self.session)
 
 
@@ -391,6 +422,12 @@ def summary_html(summary: SessionSummary, session: RolePlay | None = None) -> st
     )
 
 
-def roleplay(scenario: Scenario | str | Path = "john", transcript_path: str | Path | None = None) -> RolePlayWidget:
-    """Build a role-play widget for a shipped scenario name (e.g. ``"john"``) or a scenario path."""
-    return RolePlayWidget(scenario, transcript_path=transcript_path)
+def roleplay(
+    scenario: Scenario | str | Path = "john", transcript_path: str | Path | None = None, graded: bool | None = None
+) -> RolePlayWidget:
+    """Build a role-play widget for a shipped scenario name (e.g. ``"john"``) or a scenario path.
+
+    ``graded``: one attempt, no hints, no coaching, no rapport meter (the default for a scenario whose keys the
+    grader keeps apart); practice sessions stay open-ended.
+    """
+    return RolePlayWidget(scenario, transcript_path=transcript_path, graded=graded)

@@ -110,6 +110,11 @@ class Scenario:
         return self.data["endings"]
 
     @property
+    def keys_hidden(self) -> bool:
+        """True for a graded variant: the grader supplies what the client said on each turn."""
+        return self.data.get("keys") == "hidden"
+
+    @property
     def risk(self) -> Mapping[str, Any] | None:
         """The risk path's requirements for a good ending (``ask``, ``assess``, ``never``...), or None."""
         return self.data.get("risk")
@@ -458,6 +463,8 @@ def client_keys(turn: Mapping[str, Any]) -> ClientKeys | None:
 def _check_keys(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename: str) -> list[Problem]:
     """Every free-text turn says what the client just said, in keys the grader can use, and how a miss is met."""
     problems: list[Problem] = []
+    if data.get("keys") == "hidden":
+        return _check_hidden_keys(data, lines, filename)
     for tid, turn in data["turns"].items():
         if "free_text" not in turn:
             continue
@@ -480,6 +487,46 @@ def _check_keys(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename:
     if "reactions" not in data["client"]:
         problems.append(Problem(filename, lines.get(("client",)), "client",
                                 "the client needs 'reactions': lines for 'harmful' and 'unreadable' replies"))
+    return problems
+
+
+def _check_hidden_keys(data: Mapping[str, Any], lines: Mapping[PathKey, int], filename: str) -> list[Problem]:
+    """A graded variant keeps its keys in the grader's hidden test, so a student's copy plays without them.
+
+    The grader replays the student's inputs with the keys, so nothing on the way may depend on them: every
+    free-text rule of a turn leads to the same place, and a rapport-dependent `next` only chooses an ending.
+    """
+    problems: list[Problem] = []
+    endings = set(data["endings"])
+    for tid, turn in data["turns"].items():
+        base: PathKey = ("turns", tid)
+        if "client_said" in turn:
+            p = base + ("client_said",)
+            problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                    "a scenario with 'keys: hidden' keeps what the client said in the grader's "
+                                    "hidden test; expected no client_said in this file"))
+        rules = turn.get("free_text")
+        if rules is not None and "missed" not in rules:
+            p = base + ("free_text",)
+            problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                    "a free-text turn needs a 'missed' rule: how the client answers a reflection "
+                                    "that misses what they said"))
+        first: Any = None
+        for rel, step in iter_steps(turn):
+            nxt = step.get("next")
+            if rel[0] == "free_text":
+                if first is None:
+                    first = nxt
+                elif nxt != first:
+                    p = base + rel + ("next",)
+                    problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                            f"every rule of a free-text turn in a graded variant leads to the same "
+                                            f"place; expected next: {first!r}"))
+            if isinstance(nxt, list) and any(item.get("to") not in endings for item in nxt if isinstance(item, dict)):
+                p = base + rel + ("next",)
+                problems.append(Problem(filename, _line_for(p, lines), _field(p),
+                                        "in a graded variant, a next that depends on rapport may only choose "
+                                        "between endings"))
     return problems
 
 

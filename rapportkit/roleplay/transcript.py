@@ -344,11 +344,14 @@ def replay(scenario: Scenario | str | Path, turns: Sequence[str | Mapping[str, A
     return rp
 
 
-def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tuple[RolePlay, list[str]]:
+def verify_transcript(
+    path: str | Path, scenario: Scenario | str | Path, keys: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[RolePlay, list[str]]:
     """Replay a transcript and compare its claims with what the turns earn.
 
     Returns the replayed session (grade from it) and a list of problems (empty when the claims match).
-    A missing or unreadable transcript raises ``TranscriptError``.
+    A missing or unreadable transcript raises ``TranscriptError``. ``keys``: what the client said on each turn,
+    for a graded variant that keeps them apart (the student played without them, so its claims are not compared).
     """
     sc = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
     data = load_transcript(path)
@@ -360,7 +363,7 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
             "the scenario file has changed since this transcript was written; the replay uses the current version"
         )
     turns = data["turns"]
-    rp = RolePlay(sc)
+    rp = RolePlay(sc, keys=keys)
     for i, item in enumerate(turns):
         try:
             rp.respond(check_turn(rp, item))
@@ -369,7 +372,8 @@ def verify_transcript(path: str | Path, scenario: Scenario | str | Path) -> tupl
             break
     if data.get("ended_by_student") and not rp.finished:
         rp.ended_by_student = True
-    problems.extend(_compare_claims(data.get("claims"), rp))
+    if not (keys and sc.keys_hidden):
+        problems.extend(_compare_claims(data.get("claims"), rp))
     return rp, problems
 
 
