@@ -71,7 +71,10 @@ def build_submissions(cohort_file: Path, course_dir: Path = REPO_ROOT) -> dict[s
                     cell.source = spec["reflection"]
         nbformat.write(nb, target)
         for name, played in (spec.get("transcripts") or {}).items():
-            write_transcript(played["scenario"], played["turns"], archive / f"{student}__{name}")
+            scenario = played["scenario"]
+            if scenario.endswith((".yaml", ".yml")):  # a graded variant, released beside the notebook
+                scenario = str(release_nb.parent / scenario)
+            write_transcript(scenario, played["turns"], archive / f"{student}__{name}")
     return qualities
 
 

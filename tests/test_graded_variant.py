@@ -88,3 +88,18 @@ def test_the_judge_reads_the_instructors_scenario_never_the_students_copy(tmp_pa
     assert judged.error is None and f"(yours: {honest.rapport})" in judged.stdout
     missing = run_calls(call, Answers(), submitted, source=None)
     assert missing.error is not None and "source folder" in missing.error[1]
+
+
+@pytest.mark.nbgrader
+def test_the_capstone_is_graded_on_maya_with_keys_no_student_ever_sees(graded_cohort) -> None:
+    """Real nbgrader: the release carries maya.yaml without keys, the grade uses them, the feedback hides them."""
+    root, proc = graded_cohort("05_capstone")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    released = (root / "exercises" / "05_capstone" / "maya.yaml").read_text(encoding="utf-8")
+    assert "keys: hidden" in released and "client_said" not in released
+    notebook = (root / "exercises" / "05_capstone" / "05_capstone.ipynb").read_text(encoding="utf-8")
+    assert "keys=" not in notebook and "roleplay(\\\"maya.yaml\\\"" in notebook
+    feedback = root / "feedback" / "demo_complete" / "05_capstone" / "05_capstone.html"
+    html = feedback.read_text(encoding="utf-8")
+    assert "keys=" not in html and "Maya&#39;s mum died" not in html and "Maya's mum died" not in html
+    assert "reached an ending the client leaves well from" in html
