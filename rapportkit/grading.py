@@ -552,11 +552,19 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return TURN_POINTS if set(result.risk) - {"self_harm"} else 1
     if any(a.has(kind) for kind in TURN_ZERO_FLAGS):
         return 0
+    if getattr(result.caught, "echo", False):
+        return 0  # their words handed back, whatever rule answered it: the student added nothing of their own
     if len(a.utterance.split()) > LONG_REPLY_WORDS:
         return 1  # a speech, however kind, takes the session away from the client
     if any(a.has(kind) for kind in TURN_ONE_FLAGS):
         return 1  # a good reply with one problem ("Why can't you sleep?")
     if not result.heard:
+        from rapportkit.skills.keys import stock
+
+        if result.rule == "open_question" and not stock(a.utterance):
+            # A real question on another thread than the one the client just gave ("How is your sleep at the
+            # moment?"): it still invites them to talk, so it is weaker, not worthless like "Tell me more."
+            return 1
         return 0
     if waiting_for:
         return 1  # heard, but the question that matters now was not asked

@@ -198,3 +198,22 @@ def test_rater_command_fails_clearly_without_items(tmp_path: Path):
 
     with pytest.raises(SystemExit):
         main(["--solutions", str(tmp_path), "--out", str(tmp_path / "a.md")])
+
+
+def test_stock_words_alone_say_nothing_of_this_client():
+    from rapportkit.skills.keys import stock
+
+    assert stock("Tell me more.") and stock("That must be hard. Tell me more about that.")
+    assert not stock("How is the new flat?")
+
+
+def test_an_echo_hands_their_words_back_but_a_question_about_them_is_not_one():
+    from rapportkit.skills.keys import is_echo
+
+    said = "My dog ran off, since you ask. I have looked for him every night this week."
+    # every content word theirs, most of it in runs of their words, an aside left out: an echo
+    assert is_echo("Your dog ran off, and you have looked for him every night this week.", said)
+    assert catch_keys("Your dog ran off.", ClientKeys(), said).echo
+    # their words in a reflection of one's own, and a question about their words: not echoes
+    assert not is_echo("Losing him has you searching, night after night.", said)
+    assert not is_echo("What has it been like, looking for him every night?", said)

@@ -274,3 +274,35 @@ def test_disclosures_follow_only_replies_that_earned_them(toy) -> None:
     rp.rapport = 58  # above the first disclosure's level already
     r = rp.respond("It sounds like you're excited about your holiday.")
     assert r.rule == "missed" and r.revealed == ()
+
+
+def test_a_question_that_picks_up_one_word_of_the_last_line_follows_the_client():
+    from rapportkit.roleplay.engine import echoes
+
+    line = "I moved flats last month. It still doesn't feel like mine."
+    assert echoes("What would make the flat feel more like yours?", line)  # one shared word, asked about
+    assert not echoes("So the flat is great.", line)  # a statement needs two of their words
+    assert not echoes("What is hard?", "Work has been hard lately.")  # a stock word shared is no following
+
+
+def _at_previous_turn() -> RolePlay:
+    rp = RolePlay("kofi")
+    rp.respond("curious")
+    assert rp.current_turn_id == "previous"
+    return rp
+
+
+def test_an_open_question_on_another_thread_earns_one_point_and_a_stock_one_none():
+    from rapportkit import grading
+
+    off_thread = _at_previous_turn().respond("How are things with your neighbours these days?")
+    assert not off_thread.heard and grading.turn_points(off_thread) == 1
+    stock = _at_previous_turn().respond("Tell me more about that.")
+    assert not stock.heard and grading.turn_points(stock) == 0
+
+
+def test_the_client_words_handed_back_earn_nothing_whatever_rule_answers():
+    from rapportkit import grading
+
+    echo = _at_previous_turn().respond("Homework every week, and when you couldn't do it, she'd sigh.")
+    assert echo.caught.echo and grading.turn_points(echo) == 0

@@ -673,14 +673,22 @@ ECHO_WORDS = 2
 
 
 def echoes(text: str, client_line: str) -> bool:
-    """Whether a reply takes up at least ECHO_WORDS content words of the client's last line (lemmas)."""
-    return shared_content_words(text, client_line) >= ECHO_WORDS
+    """Whether a reply takes up the client's last line: at least ECHO_WORDS of its content words (lemmas), or one
+    for a question that asks about more than stock words. A question that picks up a word the client has just used
+    ("That already feels different." - "What would you like to be different?") follows them; a statement needs
+    more, because one shared word is as often a new claim about it as a reflection."""
+    from rapportkit.skills.keys import stock
+
+    shared = shared_content_words(text, client_line)
+    if "?" in text and not stock(text):
+        return shared >= 1
+    return shared >= ECHO_WORDS
 
 
 def ties(caught: Any, text: str, client_line: str) -> bool:
     """Whether a reply is about this client: it catches what they said or a feeling near theirs, or takes up
     their last line in its own words (not only gives it back)."""
-    if verbatim(text, client_line) >= ECHO_AT or echo_share(text, client_line) >= ECHO_AT:
+    if caught.echo or verbatim(text, client_line) >= ECHO_AT or echo_share(text, client_line) >= ECHO_AT:
         return False  # their own words handed back (pronouns turned round or not), not heard
     if caught.content or caught.feeling in ("fits", "adjacent"):
         return True

@@ -178,6 +178,7 @@ class Caught:
     feeling_words: tuple[str, ...]  # the reply's own words for the feeling
     other_feelings: tuple[str, ...]  # families the reply names that the keys do not list at any level
     repetition: float  # how much the reply echoes the client's words (see :func:`repetition`)
+    echo: bool = False  # the reply is the client's words handed back, adding nothing (see :func:`is_echo`)
 
 
 def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None) -> Caught:
@@ -208,6 +209,7 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
         feeling=level,
         feeling_words=tuple(dict.fromkeys(w.lower() for w in found)),
         repetition=repetition(reply, client_statement) if client_statement else 0.0,
+        echo=is_echo(reply, client_statement) if client_statement else False,
     )
 
 
@@ -219,6 +221,19 @@ def shared_content_words(reply: str, client_statement: str) -> int:
     """How many different content words of the client's statement the reply takes up (by lemma)."""
     used: set[str] = set().union(*_content_lemmas(reply)) if reply.strip() else set()
     return len({min(w) for w in _content_lemmas(client_statement) if w & used})
+
+
+# Words any listener could say to any client: a reply made only of these (and stop words) says nothing of this
+# client's own, however it is phrased ("Tell me more.", "That must be hard.", "Okay, good. How are you feeling?").
+STOCK_WORDS = frozenset(
+    """tell more hard difficult tough good great okay fine nice see hear understand sure thank thanks share sharing
+    shared talk happen happening anything else say continue carry""".split()
+)
+
+
+def stock(reply: str) -> bool:
+    """Whether the reply has no content word beyond :data:`STOCK_WORDS`: words that would fit any client."""
+    return all(w & STOCK_WORDS for w in _content_lemmas(reply))
 
 
 # Words in a row shared with the client that make a run of their words given back verbatim.
@@ -258,6 +273,26 @@ def echo_share(reply: str, client_statement: str) -> float:
     return best
 
 
+# Share of a reply's words in verbatim runs of the client's words that makes a reply made only of their content
+# words an echo, even when it leaves out an aside of theirs ("since you ask").
+ECHO_VERBATIM = 0.5
+
+
+def is_echo(reply: str, client_statement: str) -> bool:
+    """Whether the reply is the client's words handed back: most of one to ECHO_SPAN sentences of theirs (see
+    :func:`echo_share`), or every content word theirs and half of its words their runs of words ("You're not coping
+    as well as everyone thinks you are." to "...and I'm not coping as well as everyone thinks I am.")."""
+    if verbatim(reply, client_statement) >= ECHO_AT:
+        return True
+    if "?" in reply:
+        return False  # a question about their own words ("What do you mean by perform?") asks for more of them
+    if echo_share(reply, client_statement) >= ECHO_AT:
+        return True
+    mine = _content_lemmas(reply)
+    said: set[str] = set().union(*_content_lemmas(client_statement)) if client_statement.strip() else set()
+    return bool(mine) and all(w & said for w in mine) and verbatim(reply, client_statement) >= ECHO_VERBATIM
+
+
 def repetition(reply: str, client_statement: str) -> float:
     """How much the reply is the client's words given back: 1.0 for an echo, 0.0 for all new words.
 
@@ -276,6 +311,7 @@ def repetition(reply: str, client_statement: str) -> float:
 
 
 __all__ = [
-    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "echo_share", "lemmas", "repetition",
-    "shared_content_words", "ECHO_AT", "ECHO_SPAN", "MAX_GAP", "VERBATIM_RUN", "verbatim",
+    "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "echo_share", "is_echo", "lemmas", "repetition",
+    "shared_content_words", "stock", "ECHO_AT", "ECHO_SPAN", "ECHO_VERBATIM", "MAX_GAP", "STOCK_WORDS",
+    "VERBATIM_RUN", "verbatim",
 ]
