@@ -20,7 +20,7 @@ import yaml
 
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
 from rapportkit.skills.analyser import head
-from rapportkit.skills.keys import ECHO_AT, Caught, ClientKeys, catch_keys
+from rapportkit.skills.keys import ECHO_AT, Caught, ClientKeys, catch_keys, stock
 from rapportkit.skills.risk import risk_label
 
 MIN_WORDS = 2
@@ -543,6 +543,8 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
     a = result.analysis
     if a.harmful or not a.readable:
         return 0
+    if len(a.utterance.split()) > LONG_REPLY_WORDS:
+        return 1  # a speech, however kind or apt, takes the session away from the client
     asked = set(getattr(result, "risk", ())) & set(waiting_for)
     if result.rule == "risk":  # the risk reader's verdict, not the analyser's ("Have you tried...?" is no advice)
         if not result.heard:
@@ -554,13 +556,9 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return 0
     if getattr(result.caught, "echo", False):
         return 0  # their words handed back, whatever rule answered it: the student added nothing of their own
-    if len(a.utterance.split()) > LONG_REPLY_WORDS:
-        return 1  # a speech, however kind, takes the session away from the client
     if any(a.has(kind) for kind in TURN_ONE_FLAGS):
         return 1  # a good reply with one problem ("Why can't you sleep?")
     if not result.heard:
-        from rapportkit.skills.keys import stock
-
         if result.rule == "open_question" and not stock(a.utterance):
             # A real question on another thread than the one the client just gave ("How is your sleep at the
             # moment?"): it still invites them to talk, so it is weaker, not worthless like "Tell me more."

@@ -73,8 +73,10 @@ SLOW_ABOVE = 50
 RULE_TO_FLAG = {"advice": "premature_advice"}
 
 # What counts as choosing to stay silent: nothing, dots, or a stage direction like "(pause)".
+# Only punctuation and brackets around it: an emoji is something said (the analyser reads it as no words).
+_MARKS = r"[\s.…()\[\]*_~-]*"
 _SILENCE = re.compile(
-    r"^\W*(?:(?:stay(?:s)?\s+)?silen(?:ce|t)|pause|wait(?:s|ing)?|nods?|\.\.\.|…)?\W*$", re.IGNORECASE
+    rf"^{_MARKS}(?:(?:stay(?:s)?\s+)?silen(?:ce|t)|pause|wait(?:s|ing)?|nods?|\.\.\.|…)?{_MARKS}$", re.IGNORECASE
 )
 
 
