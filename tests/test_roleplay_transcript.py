@@ -109,8 +109,12 @@ def test_changed_scenario_is_reported(tmp_path: Path) -> None:
 
 
 def test_missing_and_unreadable_transcripts(tmp_path: Path) -> None:
-    with pytest.raises(TranscriptError, match="No role-play transcript found"):
+    with pytest.raises(TranscriptError, match="No role-play transcript nope.json was handed in") as err:
         verify_transcript(tmp_path / "nope.json", "john")
+    assert str(tmp_path) not in str(err.value)  # students read it in their feedback: no machine paths
+    with pytest.raises(TranscriptError) as err:
+        verify_transcript("/nonexistent/submitted/roleplay_kofi.json", "kofi")
+    assert "/nonexistent" not in str(err.value) and "roleplay_kofi.json" in str(err.value)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(TranscriptError, match="cannot be read"):

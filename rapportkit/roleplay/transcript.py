@@ -211,22 +211,24 @@ def _kept(path: Path, matches: Callable[[str, list[tuple[Any, Any]]], bool]) -> 
 def load_transcript(path: str | Path) -> dict[str, Any]:
     """Read a transcript file, raising ``TranscriptError`` with a plain message if it cannot be used."""
     path = Path(path)
+    # Messages name the file, not where it lies: students read them in their feedback, and the grader's folders
+    # (or the judge's placeholder for a file that was not handed in) mean nothing to them.
     if not path.exists():
         raise TranscriptError(
-            f"No role-play transcript found at {path}. Play the role-play in the notebook "
+            f"No role-play transcript {path.name} was handed in. Play the role-play in the notebook "
             "(every turn is saved automatically) and submit the file with it."
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise TranscriptError(f"The transcript {path} cannot be read ({err}).") from None
+        raise TranscriptError(f"The transcript {path.name} cannot be read ({err}).") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise TranscriptError(f"{path} is not a Rapport Lab role-play transcript.")
+        raise TranscriptError(f"{path.name} is not a Rapport Lab role-play transcript.")
     if not isinstance(data.get("turns"), list) or not isinstance(data.get("scenario"), str):
-        raise TranscriptError(f"The transcript {path} has no list of turns or no scenario name.")
+        raise TranscriptError(f"The transcript {path.name} has no list of turns or no scenario name.")
     if len(data["turns"]) > MAX_TURNS:
         raise TranscriptError(
-            f"The transcript {path} has {len(data['turns'])} turns; a session has at most {MAX_TURNS}."
+            f"The transcript {path.name} has {len(data['turns'])} turns; a session has at most {MAX_TURNS}."
         )
     return data
 
