@@ -217,3 +217,28 @@ def test_an_echo_hands_their_words_back_but_a_question_about_them_is_not_one():
     # their words in a reflection of one's own, and a question about their words: not echoes
     assert not is_echo("Losing him has you searching, night after night.", said)
     assert not is_echo("What has it been like, looking for him every night?", said)
+
+
+def test_a_topic_phrase_alone_does_not_catch_a_strand():
+    """A "~" phrase shows what a reply is about; a new claim about the client's topic is not what they said."""
+    keys = ClientKeys.from_data(
+        content={"John fears his mates finding out": ["~mates", "find out", "never hear the end"],
+                 "John sleeps in the car": ["car", "sleep in the car"]},
+        feeling={"fits": ["anxious"], "contradicts": ["happy"], "say": "worried"},
+    )
+    claim = catch_keys("So your mates already know and have been giving you a hard time.", keys)
+    assert claim.content == () and claim.topics == ("John fears his mates finding out",)
+    # with their feeling, or another strand in its own words, the topic is their story told back
+    assert catch_keys("You're worried about what your mates would say.", keys).content == (
+        "John fears his mates finding out",)
+    both = catch_keys("Your mates, and the nights you spend in the car.", keys)
+    assert set(both.content) == {"John fears his mates finding out", "John sleeps in the car"}
+    # a phrase of its own still catches the strand alone
+    assert catch_keys("If they found out, you'd never hear the end of it.", keys).content == (
+        "John fears his mates finding out",)
+
+
+def test_a_strand_of_topics_only_is_allowed_but_an_empty_one_is_not():
+    assert ClientKeys.from_data(content={"about Claire": ["~claire"]}).content[0].topics == (("claire",),)
+    with pytest.raises(KeysError):
+        ClientKeys.from_data(content={"about Claire": ["~"]})

@@ -306,3 +306,32 @@ def test_the_client_words_handed_back_earn_nothing_whatever_rule_answers():
 
     echo = _at_previous_turn().respond("Homework every week, and when you couldn't do it, she'd sigh.")
     assert echo.caught.echo and grading.turn_points(echo) == 0
+
+
+def _at(scenario: str, turn: str) -> RolePlay:
+    """A session of a shipped scenario played along its good path (tests/data/rater) up to ``turn``."""
+    from pathlib import Path
+
+    import yaml
+
+    paths = yaml.safe_load((Path(__file__).parent / "data/rater/roleplay/paths.yaml").read_text(encoding="utf-8"))
+    rp = RolePlay(scenario)
+    for given in paths[scenario]:
+        if rp.current_turn_id == turn:
+            break
+        rp.respond(given)
+    assert rp.current_turn_id == turn
+    return rp
+
+
+@pytest.mark.parametrize(("scenario", "turn", "reply", "heard"), [
+    ("john", "friends", "So your mates already know and have been giving you a hard time.", False),
+    ("john", "friends", "Your mates would never let it go if they found out you came here.", True),
+    ("sam", "hopes", "So the counsellor at uni always used your right name.", False),
+    ("sam", "hopes", "She kept using the old name after you told her twice, so you stopped going.", True),
+    ("leo", "bed", "So you've been going out with friends instead of going to lectures.", False),
+    ("leo", "bed", "Most days it's hard to even get out of bed.", True),
+])
+def test_a_reflection_about_their_topic_that_says_something_else_is_not_heard(scenario, turn, reply, heard) -> None:
+    """A topic word ("mates", "counsellor", "lectures") shows what a reply is about, not that it was said."""
+    assert _at(scenario, turn).respond(reply).heard is heard

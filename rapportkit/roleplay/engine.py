@@ -694,6 +694,10 @@ def ties(caught: Any, text: str, client_line: str) -> bool:
         return False  # their own words handed back (pronouns turned round or not), not heard
     if caught.content or caught.feeling in ("fits", "adjacent"):
         return True
+    if getattr(caught, "topics", ()):
+        # About their topic (the mates, the counsellor) but not what they said of it. A question may ask about
+        # anything they named; a statement says something of its own about it ("your mates already know").
+        return "?" in text
     return echoes(text, client_line) and caught.repetition < ECHO_AT
 
 

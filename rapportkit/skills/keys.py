@@ -11,6 +11,12 @@ A written-reply item carries, as plain data, what a good reply must catch of *th
 
 Phrases match on lemmas (lemminflect), so "worried" catches "worry" and "mates" catches "mate", and a
 phrase's words may have one other word between them ("didn't really come"). Deterministic and offline.
+
+A phrase written with a leading ``~`` is a *topic* ("~claire", "~your mates"): it shows what a reply is about,
+not that the reply says what the client said about it. "So your mates already know" is about the mates and says
+something John never said. A strand reached only through a topic phrase is caught when the reply also names a
+feeling that fits or is near theirs, or catches another strand through a phrase of its own; otherwise it stays
+in ``Caught.topics`` (about it, not yet heard).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ ECHO_AT = 0.8
 # Words that may stand between two words of a key phrase ("didn't really come" for "didn't come").
 MAX_GAP = 1
 FEELING_LEVELS = ("fits", "adjacent", "contradicts")
+TOPIC = "~"  # marks a topic phrase in a strand (see the module docstring)
 
 
 class KeysError(ValueError):
@@ -66,9 +73,14 @@ class Strand:
 
     label: str
     phrases: tuple[tuple[str, ...], ...]  # each phrase as normalised word tokens
+    topics: tuple[tuple[str, ...], ...] = ()  # phrases written "~...": what it is about, not what was said of it
 
     def caught_by(self, tokens: list[frozenset[str]]) -> bool:
         return any(_phrase_at(tokens, phrase) for phrase in self.phrases)
+
+    def touched_by(self, tokens: list[frozenset[str]]) -> bool:
+        """Whether the reply names this strand's topic (see the module docstring), whatever it says of it."""
+        return any(_phrase_at(tokens, phrase) for phrase in self.topics)
 
 
 def _phrase_at(tokens: list[frozenset[str]], phrase: tuple[str, ...]) -> bool:
@@ -159,10 +171,12 @@ def _strands(field: str, data: Mapping[str, Iterable[str]] | None) -> tuple[Stra
             raise KeysError(f"{field}: every strand needs a label in the client's terms")
         if isinstance(phrases, str) or not all(isinstance(p, str) for p in phrases):
             raise KeysError(f"{field}[{label!r}]: a list of phrases between quotes")
-        tokens = tuple(t for t in (_phrase_tokens(p) for p in phrases) if t)
-        if not tokens:
+        tokens = tuple(t for t in (_phrase_tokens(p) for p in phrases if not p.lstrip().startswith(TOPIC)) if t)
+        topics = tuple(t for t in (_phrase_tokens(p.lstrip()[1:]) for p in phrases if p.lstrip().startswith(TOPIC))
+                       if t)
+        if not tokens and not topics:
             raise KeysError(f"{field}[{label!r}]: no phrase with words in it")
-        out.append(Strand(label.strip(), tokens))
+        out.append(Strand(label.strip(), tokens, topics))
     return tuple(out)
 
 
@@ -179,6 +193,7 @@ class Caught:
     other_feelings: tuple[str, ...]  # families the reply names that the keys do not list at any level
     repetition: float  # how much the reply echoes the client's words (see :func:`repetition`)
     echo: bool = False  # the reply is the client's words handed back, adding nothing (see :func:`is_echo`)
+    topics: tuple[str, ...] = ()  # strands the reply is about only through a topic phrase, left uncaught
 
 
 def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None) -> Caught:
@@ -186,7 +201,8 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
     t = normalise(reply)
     tokens = [lemmas(w) for w in words(t.norm)]
     content = [s.label for s in keys.content if s.caught_by(tokens)]
-    opens = [s.label for s in keys.opens if s.caught_by(tokens)]
+    touched = [s.label for s in keys.content if s.label not in content and s.touched_by(tokens)]
+    opens = [s.label for s in keys.opens if s.caught_by(tokens) or s.touched_by(tokens)]
     named = {
         family: kept
         for family, spans in feelings_in(t, about_client=True).items()
@@ -200,6 +216,14 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
             found = [t.source(a, b) for f in fams for a, b in named[f]]
             break
     listed = {*keys.fits, *keys.adjacent, *keys.contradicts}
+    topics: list[str] = []
+    if touched:
+        # A topic alone says what the reply is about, not that it says what the client said of it ("your mates
+        # already know"); with their feeling, or another strand in its own words, it is their story told back.
+        if content or level in ("fits", "adjacent"):
+            content = [s.label for s in keys.content if s.label in content or s.label in touched]
+        else:
+            topics = touched
     return Caught(
         other_feelings=tuple(f for f in named if f not in listed),
         content=tuple(content),
@@ -210,6 +234,7 @@ def catch_keys(reply: str, keys: ClientKeys, client_statement: str | None = None
         feeling_words=tuple(dict.fromkeys(w.lower() for w in found)),
         repetition=repetition(reply, client_statement) if client_statement else 0.0,
         echo=is_echo(reply, client_statement) if client_statement else False,
+        topics=tuple(topics),
     )
 
 
@@ -312,6 +337,6 @@ def repetition(reply: str, client_statement: str) -> float:
 
 __all__ = [
     "ClientKeys", "Caught", "KeysError", "Strand", "catch_keys", "echo_share", "is_echo", "lemmas", "repetition",
-    "shared_content_words", "stock", "ECHO_AT", "ECHO_SPAN", "ECHO_VERBATIM", "MAX_GAP", "STOCK_WORDS",
+    "shared_content_words", "stock", "ECHO_AT", "ECHO_SPAN", "ECHO_VERBATIM", "MAX_GAP", "STOCK_WORDS", "TOPIC",
     "VERBATIM_RUN", "verbatim",
 ]
