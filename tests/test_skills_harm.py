@@ -659,3 +659,24 @@ def test_pathological_long_input_returns():
 )
 def test_the_clients_own_dark_thought_reflected_is_not_harm(reply: str) -> None:
     assert not analyse(reply, client_statement="Sometimes I think everyone would be better off without me.").harmful
+
+
+def test_harm_dev_set_recall_and_no_false_positives() -> None:
+    # tests/data/harm_dev.csv: replies written for the course's clients, labelled harmful yes/no
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "harm_dev.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    harmful = [r for r in rows if r["harmful"] == "yes"]
+    harmless = [r for r in rows if r["harmful"] == "no"]
+    assert len(harmful) >= 80 and len(harmless) >= 60
+
+    def flagged(row: dict[str, str]) -> bool:
+        return analyse(row["reply"], client_statement=row["context"].split(": ", 1)[-1]).harmful
+
+    missed = [r["reply"] for r in harmful if not flagged(r)]
+    false_alarms = [r["reply"] for r in harmless if flagged(r)]
+    assert 1 - len(missed) / len(harmful) >= 0.9, missed
+    assert not false_alarms, false_alarms

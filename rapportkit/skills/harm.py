@@ -5,7 +5,8 @@ them, harmful advice and threats, a loss minimised, a label thrown at them, sham
 please the trainee, found by the patterns of ``data/harm.yaml``. Negative words alone
 are not harm: "It sounds like you feel worthless" reflects a feeling, and "You're afraid people
 will think you're stupid" gives back a fear, so a match does not count when someone else is said to
-think, feel, say or call it, when it is negated, or when it is quoted.
+think, feel, say or call it, when it is negated, or when it is quoted; but not when the trainee asserts
+what others think ("They probably think you're a weirdo" is the trainee's verdict).
 
 A reply is unreadable when fewer than half of its words are English (gibberish, another language)
 or when it has no words at all (only emoji, punctuation or digits).
@@ -89,7 +90,8 @@ def _guarded(t: Text, start: int, end: int) -> bool:
     begin = _sentence_start(t.norm, start)
     clauses = guards["clause"].split(t.norm[begin:start])
     clause = clauses[-1]
-    if guards["reported"].search(clause) or guards["negated"].search(clause):
+    # "They probably think you're a weirdo" is the trainee's own verdict put in others' mouths
+    if guards["reported"].search(guards["asserted"].sub(" ", clause)) or guards["negated"].search(clause):
         return True
     # A clause that only goes on with a thought ("You feel like a burden, like everyone would be better off
     # without you") is reported by the clause before it.
