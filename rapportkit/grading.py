@@ -527,6 +527,7 @@ TURN_POINTS = 2  # a rater's scale for one typed role-play turn: 0, 1 or 2
 TURN_ZERO_FLAGS = ("judging", "minimising", "premature_advice", "sympathy", "claims_understanding",
                    "wrong_name", "wrong_pronoun")
 TURN_ONE_FLAGS = ("why_question", "stacked_questions", "jargon")
+WHY_QUESTION = re.compile(r"\W*(?:(?:so|and|but|ok|okay)\W+)?why\b", re.IGNORECASE)
 
 
 def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
@@ -556,8 +557,8 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return 0
     if getattr(result.caught, "echo", False):
         return 0  # their words handed back, whatever rule answered it: the student added nothing of their own
-    if any(a.has(kind) for kind in TURN_ONE_FLAGS):
-        return 1  # a good reply with one problem ("Why can't you sleep?")
+    if any(a.has(kind) for kind in TURN_ONE_FLAGS) or WHY_QUESTION.match(a.utterance):
+        return 1  # a good reply with one problem ("Why can't you sleep?": a why can sound like a demand for reasons)
     if not result.heard:
         if result.rule == "open_question" and not stock(a.utterance):
             # A real question on another thread than the one the client just gave ("How is your sleep at the

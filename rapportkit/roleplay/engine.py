@@ -272,7 +272,8 @@ class RolePlay:
     def _analyse(self, text: str) -> Any:
         from rapportkit.skills import analyse
 
-        return analyse(text, client_statement=self.last_client_line, client=self._client_profile())
+        earlier = " ".join([self.scenario.opening, *(r.client_reply for r in self.history[:-1])][-6:])
+        return analyse(text, client_statement=self.last_client_line, client=self._client_profile(), context=earlier)
 
     def _choice(self, turn_id: str, turn: Mapping[str, Any], picked: str) -> TurnResult:
         options = turn["choices"]

@@ -20,13 +20,19 @@ def head(text: str, limit: int = MAX_ANALYSED_CHARS) -> tuple[str, bool]:
     return (text[:cut] if cut > 0 else text[:limit]).rstrip(), True
 
 
-def analyse(utterance: str, client_statement: str | None = None, client: ClientProfile | None = None) -> Analysis:
+def analyse(
+    utterance: str,
+    client_statement: str | None = None,
+    client: ClientProfile | None = None,
+    context: str | None = None,
+) -> Analysis:
     """Analyse what a trainee said to a client.
 
     ``client_statement`` is what the client said just before (it tells a simple reflection from a
     complex one and whether a feeling was reflected); ``client`` gives the name and pronouns the
-    client uses. Only the first :data:`MAX_ANALYSED_CHARS` characters of each are read
-    (``truncated`` says so for the utterance). A harmful or unreadable reply is "other", with that
+    client uses; ``context`` is what the client said earlier (a "her" may mean the wife they spoke
+    of). Only the first :data:`MAX_ANALYSED_CHARS` characters of each are read (``truncated`` says
+    so for the utterance). A harmful or unreadable reply is "other", with that
     flag first and no praise. Deterministic and offline.
     """
     if not isinstance(utterance, str):
@@ -50,7 +56,7 @@ def analyse(utterance: str, client_statement: str | None = None, client: ClientP
         + question_flags(t, labels)
         + disclosure_flags(t, labels)
         + feeling_flags(t, client_statement)
-        + client_flags(t, client, client_statement)
+        + client_flags(t, client, client_statement, head(context)[0] if context else None)
     )
     if harm is not None:
         # harm is named first and never praised; what else is wrong with the wording still shows

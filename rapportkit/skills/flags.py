@@ -69,10 +69,14 @@ def pattern_flags(t: Text, client_statement: str | None = None) -> list[Flag]:
     wording, a verdict on a third party); the first variant found explains the flag.
     """
     data = flags_data()
-    client_words = content_words(normalise(client_statement).norm) if client_statement else set()
+    said = normalise(client_statement).norm if client_statement else ""
+    client_words = content_words(said) if client_statement else set()
     out = []
     for kind in _PATTERN_KINDS:
         spans = [(m.start(), m.end()) for m in data[kind]["regex"].finditer(t.norm)]
+        if kind == "minimising" and said:
+            # the client's own "at least we're still talking", given back, is their comfort, not the trainee's
+            spans = [(a, b) for a, b in spans if f" {t.norm[a:b]} " not in f" {said} "]
         texts = None
         for variant in _VARIANTS.get(kind, ()):
             spec = data[kind][variant]
@@ -271,7 +275,7 @@ def _other_names(t: Text, client_names: list[str]) -> list[int]:
 
 
 def _wrong_pronouns(
-    t: Text, client: ClientProfile, wrong_forms: list[str], client_statement: str | None
+    t: Text, client: ClientProfile, wrong_forms: list[str], client_statement: str | None, context: str | None = None
 ) -> list[str]:
     """Pronouns of the wrong set that refer to the client (a missed flag is better than a false alarm).
 
@@ -280,7 +284,8 @@ def _wrong_pronouns(
     their manager... when she..." is about the manager); or when it is the subject of the sentence
     right after one whose subject is the client ("John came in because his GP suggested it. She
     seemed reluctant."), unless a person of that gender or another name came in between; or when
-    nobody else is mentioned in the reply or the client's statement, so it can only mean the client.
+    nobody else is mentioned in the reply, the client's statement or the conversation so far (``context``), so
+    it can only mean the client.
     """
     regex = compile_any(wrong_forms)
     hits = list(regex.finditer(t.norm))
@@ -326,14 +331,16 @@ def _wrong_pronouns(
             if nearest_is_client or subject_after_client:
                 out.append(t.source(m.start(), m.end()))
         return out
-    before = normalise(client_statement).norm if client_statement else ""
+    before = normalise(" . ".join(x for x in (context, client_statement) if x)).norm
     if _OTHER_PEOPLE.search(t.norm) or _OTHER_PEOPLE.search(before) or _THIRD_PERSON.search(before):
         return []
     return [t.source(m.start(), m.end()) for m in hits]
 
 
-def client_flags(t: Text, client: ClientProfile | None, client_statement: str | None = None) -> list[Flag]:
-    """Name and pronoun flags for a known client."""
+def client_flags(
+    t: Text, client: ClientProfile | None, client_statement: str | None = None, context: str | None = None
+) -> list[Flag]:
+    """Name and pronoun flags for a known client (``context``: what the client said earlier in the session)."""
     if client is None:
         return []
     out = []
@@ -351,7 +358,7 @@ def client_flags(t: Text, client: ClientProfile | None, client_statement: str | 
     allowed = _pronoun_words(client.pronouns)
     wrong_forms = sorted({w for key in ("he", "she") for w in _PRONOUN_SETS[key]} - allowed)
     if wrong_forms:
-        found = _wrong_pronouns(t, client, wrong_forms, client_statement)
+        found = _wrong_pronouns(t, client, wrong_forms, client_statement, context)
         if found:
             out.append(_flag("wrong_pronoun", found, pronouns=client.pronouns))
     return out
