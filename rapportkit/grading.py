@@ -533,11 +533,12 @@ WHY_QUESTION = re.compile(r"\W*(?:(?:so|and|but|ok|okay)\W+)?why\b", re.IGNORECA
 def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
     """What one typed role-play turn earns on a rater's 0-2 scale, from what the engine made of it.
 
-    2: the client took it as heard, and it was a reflection, an open question, a silence the client used, or a
-    risk question asked directly. 1: heard but weaker (a closed question, information, over
-    :data:`LONG_REPLY_WORDS` words, self-harm asked instead of suicide). 0: harmful, unreadable, corrected,
-    generic or an echo, or answered as a problem (judging, advice...). ``waiting_for``: the risk topics this turn
-    waits for (a risk turn before the student has asked directly); until one is asked, no reply earns 2.
+    2: the client took it as heard, and it was a reflection, an open question that follows them, a silence
+    the client used, or a risk question asked directly. 1: weaker (a closed question, a why-question, two
+    questions at once, over :data:`LONG_REPLY_WORDS` words, self-harm asked instead of suicide). 0: harmful,
+    unreadable, corrected, generic or an echo, information or advice, or answered as a problem (judging...).
+    ``waiting_for``: the risk topics this turn waits for (a risk turn before the student has asked directly);
+    until one is asked, no reply earns 2.
     """
     if result.analysis is None:
         return TURN_POINTS if result.rapport_change > 0 else 0
@@ -547,6 +548,8 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
     if len(a.utterance.split()) > LONG_REPLY_WORDS:
         return 1  # a speech, however kind or apt, takes the session away from the client
     asked = set(getattr(result, "risk", ())) & set(waiting_for)
+    if result.rule != "risk" and WHY_QUESTION.match(a.utterance):
+        return 1  # a why can sound like a demand for reasons ("Why can't you sleep?"), however apt the topic
     if result.rule == "risk":  # the risk reader's verdict, not the analyser's ("Have you tried...?" is no advice)
         if not result.heard:
             return 0  # secrecy, leaving, avoiding, leading or arguing
@@ -557,8 +560,8 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return 0
     if getattr(result.caught, "echo", False):
         return 0  # their words handed back, whatever rule answered it: the student added nothing of their own
-    if any(a.has(kind) for kind in TURN_ONE_FLAGS) or WHY_QUESTION.match(a.utterance):
-        return 1  # a good reply with one problem ("Why can't you sleep?": a why can sound like a demand for reasons)
+    if any(a.has(kind) for kind in TURN_ONE_FLAGS):
+        return 1  # a good reply with one problem (two questions at once, a jargon word)
     if not result.heard:
         if result.rule == "open_question" and not stock(a.utterance):
             # A real question on another thread than the one the client just gave ("How is your sleep at the
@@ -567,8 +570,9 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return 0
     if waiting_for:
         return 1  # heard, but the question that matters now was not asked
-    if a.behaviour == "other":
-        return 0  # "I see. Go on.": no skill, and nothing of this client
+    if a.behaviour in ("other", "therapist_input"):
+        # "I see. Go on.", information, advice or news about yourself where the client needed to be heard
+        return 0
     caught = getattr(result, "caught", None)
     if a.behaviour == "reflection" and caught is not None and caught.feeling == "none" and caught.other_feelings:
         return 1  # what they said, with a feeling that is not theirs
