@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -45,3 +46,15 @@ def test_committed_without_outputs(path: Path):
         if cell.cell_type == "code":
             assert not cell.outputs, f"{path.name} cell {i} has outputs"
             assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+CITATION = re.compile(r"^\* .+\((?:19|20)\d{2}\)", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_each_lesson_ends_with_its_references(path: Path):
+    """A lecturer checks a claim against its source: every lesson ends with what it cites (author, year)."""
+    nb = nbformat.read(path, as_version=4)
+    last = nb.cells[-1]
+    assert last.cell_type == "markdown" and last.source.startswith("## References"), f"{path.name}: no references"
+    assert len(CITATION.findall(last.source)) >= 2, f"{path.name}: its references cite fewer than two works"
