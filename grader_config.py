@@ -38,7 +38,8 @@ c.GenerateFeedback.preprocessors = [
 
 # --- Export -------------------------------------------------------------------------------------
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"
-c.CsvExportPlugin.to = os.path.join(HERE, "grades.csv")
+# No CsvExportPlugin.to here: set in a config file it overrides `nbgrader export --to FILE`. The file defaults to
+# grades.csv in the course folder (where nbgrader runs); rapportkit's own export passes --to explicitly.
 
 # --- Collecting from an LMS download (nbgrader zip_collect) --------------------------------------
 # Files in downloaded/<assignment>/archive/ named "<student id>__<file name>", e.g.

@@ -99,9 +99,9 @@ def generate_feedback(assignment: str, course_dir: Path | str = REPO_ROOT) -> St
     return nbgrader("generate_feedback", assignment, "--force", course_dir=course_dir)
 
 
-def export(course_dir: Path | str = REPO_ROOT) -> StepResult:
-    """``nbgrader export``: ``grades.csv`` with one row per student and assignment."""
-    return nbgrader("export", course_dir=course_dir)
+def export(course_dir: Path | str = REPO_ROOT, to: str = "grades.csv") -> StepResult:
+    """``nbgrader export --to TO`` (relative to the course folder): one row per student and assignment."""
+    return nbgrader("export", "--to", to, course_dir=course_dir)
 
 
 def check_notebook_file(path: Path | str) -> str | None:

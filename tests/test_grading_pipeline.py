@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
+from rapportkit import course
+
 pytestmark = pytest.mark.nbgrader
 
 ASSIGNMENT = "01_trust"
@@ -88,3 +90,13 @@ def test_class_report_figure_written(demo_course):
     png = root / "reports" / f"{ASSIGNMENT}_items.png"
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000
+
+
+def test_nbgrader_export_writes_where_it_is_told(demo_course):
+    """Nothing in the course's config pins the export file: `nbgrader export --to FILE` writes FILE."""
+    root, _ = demo_course
+    step = course.nbgrader("export", "--to", "elsewhere.csv", course_dir=root)
+    assert step.ok, step.log
+    with open(root / "elsewhere.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["student_id"] for r in rows} >= {"demo_complete", "demo_blank"}
