@@ -58,3 +58,18 @@ def test_each_lesson_ends_with_its_references(path: Path):
     last = nb.cells[-1]
     assert last.cell_type == "markdown" and last.source.startswith("## References"), f"{path.name}: no references"
     assert len(CITATION.findall(last.source)) >= 2, f"{path.name}: its references cite fewer than two works"
+
+
+HEAVY_THEMES = ("suicid", "eating disorder", "grief", "grieving", "bereave", "misgender")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_a_lesson_with_heavy_themes_opens_with_a_content_note(path: Path):
+    """Students meet suicide, eating disorders, grief or misgendering only after a note saying where to get support."""
+    nb = nbformat.read(path, as_version=4)
+    text = " ".join(c.source.lower() for c in nb.cells[2:])
+    if sum(text.count(theme) for theme in HEAVY_THEMES) < 2:
+        return  # a word in passing ("dread, grief or mixed feelings") is not a lesson about it
+    note = nb.cells[1].source
+    assert note.startswith("> **Content note.**"), f"{path.name}: heavy themes without a content note after the title"
+    assert "emergency number" in note and "tutor" in note
