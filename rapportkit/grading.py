@@ -530,7 +530,7 @@ TURN_ONE_FLAGS = ("why_question", "stacked_questions", "jargon")
 WHY_QUESTION = re.compile(r"\W*(?:(?:so|and|but|ok|okay)\W+)?why\b", re.IGNORECASE)
 
 
-def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
+def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:  # result: roleplay.TurnResult
     """What one typed role-play turn earns on a rater's 0-2 scale, from what the engine made of it.
 
     2: the client took it as heard, and it was a reflection, an open question that follows them, a silence
@@ -547,7 +547,7 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return 0
     if len(a.utterance.split()) > LONG_REPLY_WORDS:
         return 1  # a speech, however kind or apt, takes the session away from the client
-    asked = set(getattr(result, "risk", ())) & set(waiting_for)
+    asked = set(result.risk) & set(waiting_for)
     if result.rule != "risk" and WHY_QUESTION.match(a.utterance):
         return 1  # a why can sound like a demand for reasons ("Why can't you sleep?"), however apt the topic
     if result.rule == "risk":  # the risk reader's verdict, not the analyser's ("Have you tried...?" is no advice)
@@ -558,7 +558,8 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
         return TURN_POINTS if set(result.risk) - {"self_harm"} else 1
     if any(a.has(kind) for kind in TURN_ZERO_FLAGS):
         return 0
-    if getattr(result.caught, "echo", False):
+    caught = result.caught
+    if caught is not None and caught.echo:
         return 0  # their words handed back, whatever rule answered it: the student added nothing of their own
     if any(a.has(kind) for kind in TURN_ONE_FLAGS):
         return 1  # a good reply with one problem (two questions at once, a jargon word)
@@ -573,7 +574,6 @@ def turn_points(result: Any, waiting_for: Sequence[str] = ()) -> int:
     if a.behaviour in ("other", "therapist_input"):
         # "I see. Go on.", information, advice or news about yourself where the client needed to be heard
         return 0
-    caught = getattr(result, "caught", None)
     if a.behaviour == "reflection" and caught is not None and caught.feeling == "none" and caught.other_feelings:
         return 1  # what they said, with a feeling that is not theirs
     skilled = a.behaviour == "reflection" or (a.behaviour == "question" and a.question_type == "open")

@@ -363,11 +363,24 @@ def assess(items: Iterable[WrittenItem], labels: Iterable[Label]) -> Assessment:
     return Assessment(rows, kappa, by_kind, exact, adversarial, {"generic_everywhere": worst_generic})
 
 
+MARK = {True: "met", False: "**not met**"}
+
+
+def agreement_rows(labels: Sequence[Any], kappa: dict[str, float], exact: dict[str, float]) -> list[str]:
+    """The rows of an agreement table (all, tuning part, held back) for labels that each have a ``split``."""
+    lines = []
+    for split, name, target in (("all", "all", "kappa_all"), ("tune", "tuning part", None),
+                                ("held", "held back", "kappa_held")):
+        n = len(labels) if split == "all" else sum(lab.split == split for lab in labels)
+        goal = f">= {TARGETS[target]:.2f}: {MARK[kappa[split] >= TARGETS[target]]}" if target else ""
+        lines.append(f"| {name} | {n} | {kappa[split]:.3f} | {exact[split]:.0%} | {goal} |")
+    return lines
+
+
 def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
     """docs/assessment.md."""
     n_held = sum(lab.split == "held" for lab, _ in a.rows)
     ok = a.passed()
-    mark = {True: "met", False: "**not met**"}
     lines = [
         "# Written replies: agreement with a rater",
         "",
@@ -388,11 +401,7 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
         "| replies | n | kappa | within half a point | target |",
         "|---|---|---|---|---|",
     ]
-    for split, name, target in (("all", "all", "kappa_all"), ("tune", "tuning part", None),
-                                ("held", "held back", "kappa_held")):
-        n = len(a.rows) if split == "all" else sum(lab.split == split for lab, _ in a.rows)
-        goal = f">= {TARGETS[target]:.2f}: {mark[ok[target]]}" if target else ""
-        lines.append(f"| {name} | {n} | {a.kappa[split]:.3f} | {a.exact[split]:.0%} | {goal} |")
+    lines += agreement_rows([lab for lab, _ in a.rows], a.kappa, a.exact)
     lines += [
         "",
         "Mean share of the item's points, by kind of reply:",
@@ -419,7 +428,7 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
         "|---|---|---|",
     ]
     for key, name in names.items():
-        lines.append(f"| {name} | {a.adversarial[key]:.1%} | <= {TARGETS[key]:.0%}: {mark[ok[key]]} |")
+        lines.append(f"| {name} | {a.adversarial[key]:.1%} | <= {TARGETS[key]:.0%}: {MARK[ok[key]]} |")
     lines += ["", f"The worst generic reply: \"{a.worst['generic_everywhere']}\"", ""]
     if a.turns is not None:
         t = a.turns
@@ -437,12 +446,7 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
             "| replies | n | kappa | exact | target |",
             "|---|---|---|---|---|",
         ]
-        for split, name, target in (("all", "all", "kappa_all"), ("tune", "tuning part", None),
-                                    ("held", "held back", "kappa_held")):
-            n = len(t.rows) if split == "all" else sum(lab.split == split for lab, _ in t.rows)
-            met = t.kappa[split] >= TARGETS[target] if target else True
-            goal = f">= {TARGETS[target]:.2f}: {mark[met]}" if target else ""
-            lines.append(f"| {name} | {n} | {t.kappa[split]:.3f} | {t.exact[split]:.0%} | {goal} |")
+        lines += agreement_rows([lab for lab, _ in t.rows], t.kappa, t.exact)
         kinds: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for lab, got in t.rows:
             kinds[lab.kind].append((lab.points, got))
@@ -463,7 +467,7 @@ def report(a: Assessment, items: Sequence[WrittenItem]) -> str:
         ]
         for name, share in a.roleplay.items():
             ok_game = share <= ROLEPLAY_TARGETS[name] + 1e-9
-            lines.append(f"| {name} | {share:.1%} | <= {ROLEPLAY_TARGETS[name]:.0%}: {mark[ok_game]} |")
+            lines.append(f"| {name} | {share:.1%} | <= {ROLEPLAY_TARGETS[name]:.0%}: {MARK[ok_game]} |")
         lines.append("")
     lines += ["## Per item (all replies)", "", "| item | n | kappa | mean rater | mean grader |",
               "|---|---|---|---|---|"]

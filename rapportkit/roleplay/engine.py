@@ -32,7 +32,7 @@ from typing import Any
 from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, client_keys, load_scenario
 from rapportkit.roleplay.summary import SessionSummary, summarise
 from rapportkit.skills.feedback import skill_phrase
-from rapportkit.skills.keys import ECHO_AT, catch_keys, echo_share, shared_content_words, verbatim
+from rapportkit.skills.keys import ECHO_AT, catch_keys, echo_share, shared_content_words, stock
 from rapportkit.skills.risk import GOOD_ACTS, RiskReading, read_risk, risk_label, risk_note
 
 # Base rapport change from what the analyser found. Small numbers on purpose: the scenario's own
@@ -432,10 +432,10 @@ class RolePlay:
         if named:
             lines.append(f"You asked about {_join(risk_label(n) for n in named)}.")
         lines.extend(dict.fromkeys(r["coach"] for r in answers if r.get("coach")))
-        heard = bool(reading.asked) or any(a in GOOD_ACTS for a in reading.acts if any(a in r["when"] for r in answers))
-        technique = (
-            f"asking directly about {_join(risk_label(n) for n in named)}" if named
-            else _join(risk_label(a) for a in reading.acts if any(a in r["when"] for r in answers))
+        done = [a for a in reading.acts if any(a in r["when"] for r in answers)]
+        heard = bool(reading.asked) or any(a in GOOD_ACTS for a in done)
+        technique = f"asking directly about {_join(risk_label(n) for n in named)}" if named else _join(
+            risk_label(a) for a in done
         )
         return self._finish_step(
             turn_id,
@@ -680,8 +680,6 @@ def echoes(text: str, client_line: str) -> bool:
     for a question that asks about more than stock words. A question that picks up a word the client has just used
     ("That already feels different." - "What would you like to be different?") follows them; a statement needs
     more, because one shared word is as often a new claim about it as a reflection."""
-    from rapportkit.skills.keys import stock
-
     shared = shared_content_words(text, client_line)
     if "?" in text and not stock(text):
         return shared >= 1
@@ -691,7 +689,8 @@ def echoes(text: str, client_line: str) -> bool:
 def ties(caught: Any, text: str, client_line: str) -> bool:
     """Whether a reply is about this client: it catches what they said or a feeling near theirs, or takes up
     their last line in its own words (not only gives it back)."""
-    if caught.echo or verbatim(text, client_line) >= ECHO_AT or echo_share(text, client_line) >= ECHO_AT:
+    # ``caught.echo`` (keys.is_echo) already holds a verbatim echo; it spares questions the sentence-level echo
+    if caught.echo or echo_share(text, client_line) >= ECHO_AT:
         return False  # their own words handed back (pronouns turned round or not), not heard
     if caught.content or caught.feeling in ("fits", "adjacent"):
         return True

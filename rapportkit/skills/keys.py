@@ -307,7 +307,8 @@ def is_echo(reply: str, client_statement: str) -> bool:
     """Whether the reply is the client's words handed back: most of one to ECHO_SPAN sentences of theirs (see
     :func:`echo_share`), or every content word theirs and half of its words their runs of words ("You're not coping
     as well as everyone thinks you are." to "...and I'm not coping as well as everyone thinks I am.")."""
-    if verbatim(reply, client_statement) >= ECHO_AT:
+    given_back = verbatim(reply, client_statement)
+    if given_back >= ECHO_AT:
         return True
     if "?" in reply:
         return False  # a question about their own words ("What do you mean by perform?") asks for more of them
@@ -315,7 +316,7 @@ def is_echo(reply: str, client_statement: str) -> bool:
         return True
     mine = _content_lemmas(reply)
     said: set[str] = set().union(*_content_lemmas(client_statement)) if client_statement.strip() else set()
-    return bool(mine) and all(w & said for w in mine) and verbatim(reply, client_statement) >= ECHO_VERBATIM
+    return bool(mine) and all(w & said for w in mine) and given_back >= ECHO_VERBATIM
 
 
 def repetition(reply: str, client_statement: str) -> float:
