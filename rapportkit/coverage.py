@@ -17,7 +17,12 @@ import nbformat
 import yaml
 
 ROLES = ("lesson", "practice", "graded")
-GROUPS = {"techniques": "Techniques", "examples": "Worked examples", "intake_questions": "Intake questions"}
+GROUPS = {
+    "techniques": "Techniques",
+    "examples": "Worked examples",
+    "intake_questions": "Intake questions",
+    "clinical_practice": "Clinical practice beyond the sources",
+}
 
 
 @cache
