@@ -20,8 +20,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.CourseDirectory.max_file_size = 2000  # kB; anything larger in a submission is not copied
 
 # --- What students see in place of a solution ---------------------------------------------------
-# Trainees are counsellors, not programmers: say plainly what to do.
-c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE\nraise NotImplementedError()"}
+# Trainees are counsellors, not programmers. An answer cell in solutions/ holds the empty answer the student
+# fills in (`answer_q1 = ""`, with a comment saying how), then the solution region that sets it; the release
+# keeps the first part and drops the region, leaving nothing in its place.
+c.ClearSolutions.code_stub = {"python": ""}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # --- Executing submissions ----------------------------------------------------------------------

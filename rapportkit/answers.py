@@ -11,7 +11,9 @@ from typing import Any
 
 import nbformat
 
-# What the release puts in an answer cell before the student answers (nbgrader's code stub).
+# Answer names: ``reply_q4`` is words said to a client; ``answer_q1`` a choice or labels.
+REPLY_PREFIX = "reply_"
+# What earlier releases put in an answer cell before the student answers (nbgrader's code stub).
 STUB_LINES = frozenset({"raise NotImplementedError()", "raise NotImplementedError"})
 
 

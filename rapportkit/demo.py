@@ -15,14 +15,22 @@ SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def _solution_sources(solution_nb: Path) -> dict[str, str]:
-    """The instructor's answers, by grade_id, without nbgrader's markers."""
+    """The instructor's answers, by grade_id, as a student's filled-in cell would hold them.
+
+    An answer cell is the release's empty answer, then the solution region; a student writes their answer
+    in place of the empty one, so the filled cell keeps the comments and the region's lines, without markers.
+    """
     nb = nbformat.read(solution_nb, as_version=4)
     out = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
-            lines = [line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS]
-            out[meta["grade_id"]] = "\n".join(lines)
+            lines = cell.source.splitlines()
+            markers = [i for i, line in enumerate(lines) if line.strip() in SOLUTION_MARKERS]
+            if len(markers) == 2:
+                begin, end = markers
+                lines = [ln for ln in lines[:begin] if ln.lstrip().startswith("#")] + lines[begin + 1:end]
+            out[meta["grade_id"]] = "\n".join(line for line in lines if line.strip() not in SOLUTION_MARKERS)
     return out
 
 

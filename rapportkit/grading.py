@@ -39,45 +39,115 @@ def _options(options: str | Iterable[str]) -> list[str]:
     return list(options) if not isinstance(options, str) else list(options)
 
 
+def _word(value: object) -> str | None:
+    """A label or letter as the key writes it: lower case, spaces as underscores, quotes and full stops dropped."""
+    if not isinstance(value, str):
+        return None
+    return re.sub(r"[\s-]+", "_", value.strip().strip("\"'.,;()").strip().lower())
+
+
+def _shown(labels: Iterable[str]) -> str:
+    return ", ".join(label.replace("_", " ") for label in labels)
+
+
+# Separators students put between letters: commas, spaces, "and", slashes, semicolons.
+_LETTER_SEPARATORS = re.compile(r"(?:[\s,;/&+]|\band\b)+")
+# One label line: "a: social", "b) emotional", "c - professional", "(d) safe space".
+# Several labels on one line: "a: social, b: emotional".
+_LABEL_BREAK = re.compile(r"\s*[,;]\s*(?=\(?[A-Za-z]\)?\s*[:)=])")
+LABEL_LINE = re.compile(r"^\(?([A-Za-z])\)?\s*[:.)=\-\u2013]\s*(.*)$")
+
+
+def read_letters(answer: object) -> list[str] | None:
+    """The letters of a choose-all answer written as words ("a, c"), or None if it is not text.
+
+    A set or list of letters (the form earlier releases asked for) is read too.
+    """
+    if isinstance(answer, str):
+        return [t.strip("\"'().") for t in _LETTER_SEPARATORS.split(answer.strip().lower()) if t.strip("\"'().")]
+    if isinstance(answer, (set, frozenset, list, tuple)):
+        return [_word(a) or repr(a) for a in answer]
+    return None
+
+
+def read_labels(answer: object) -> tuple[dict[str, str], list[str]]:
+    """``({letter: label}, problems)`` from lines such as ``a: social`` (or a dict, as earlier releases asked).
+
+    Blank lines and lines starting with ``#`` are skipped; a letter without a label is left out.
+    """
+    if isinstance(answer, Mapping):
+        return {str(k).strip().lower(): _word(v) or "" for k, v in answer.items()}, []
+    if not isinstance(answer, str):
+        return {}, ["it is not text"]
+    labels: dict[str, str] = {}
+    problems = []
+    for number, line in enumerate(answer.splitlines(), start=1):
+        for text in _LABEL_BREAK.split(line.strip()):
+            if text and not text.startswith("#"):
+                problems += _read_label(text, number, labels)
+    return labels, problems
+
+
+def _read_label(text: str, number: int, labels: dict[str, str]) -> list[str]:
+    """Add one ``letter: label`` to ``labels``; the problem with it, if any."""
+    match = LABEL_LINE.match(text)
+    if not match:
+        return [f"line {number} ({text[:40]!r}) is not a letter, a colon and a label, like 'a: social'"]
+    letter, label = match[1].lower(), _word(match[2]) or ""
+    if label and letter in labels and labels[letter] != label:
+        return [f"letter {letter} has two labels ({labels[letter]!r} and {label!r})"]
+    if label:
+        labels[letter] = label
+    return []
+
+
 def check_choice(answer: object, options: str | Iterable[str], name: str = "your answer") -> None:
     """Raise :class:`AnswerFormatError` unless ``answer`` is one of ``options`` (e.g. ``"abcd"``)."""
     opts = _options(options)
-    if not isinstance(answer, str) or answer.strip().lower() not in opts:
-        raise AnswerFormatError(f"{name} should be one of {', '.join(map(repr, opts))}; it is {answer!r}.")
+    if isinstance(answer, str) and not _word(answer):
+        raise AnswerFormatError(f"{name}: not answered yet. Write one letter ({', '.join(opts)}) between the quotes.")
+    if _word(answer) not in opts:
+        raise AnswerFormatError(f"{name} should be one letter: {', '.join(opts)}. It is {answer!r}.")
 
 
 def check_choices(answer: object, options: str | Iterable[str], name: str = "your answer") -> None:
-    """Raise unless ``answer`` is a set (or list) of options, e.g. ``{"a", "c"}``."""
+    """Raise unless ``answer`` names letters of ``options``, e.g. ``"a, c"``."""
     opts = _options(options)
-    if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)):
-        raise AnswerFormatError(f"{name} should be a set of letters such as {{'a', 'c'}}; it is {answer!r}.")
-    wrong = [a for a in answer if not isinstance(a, str) or a.strip().lower() not in opts]
+    letters = read_letters(answer)
+    if letters is None:
+        raise AnswerFormatError(f'{name} should be letters between quotes, separated by commas, like "a, c".')
+    if not letters:
+        raise AnswerFormatError(f'{name}: not answered yet. Write every letter that applies, like "a, c".')
+    wrong = [t for t in letters if t not in opts]
     if wrong:
-        raise AnswerFormatError(f"{name} contains {wrong!r}; choose only from {', '.join(map(repr, opts))}.")
+        raise AnswerFormatError(f"{name} contains {', '.join(map(repr, wrong))}; choose only from {', '.join(opts)}, "
+                                'separated by commas, like "a, c".')
 
 
 def check_labels(
     answer: object, keys: Iterable[str], labels: Iterable[str], name: str = "your answer"
 ) -> None:
-    """Raise unless ``answer`` is a dict giving one of ``labels`` to each of ``keys``."""
-    keys, labels = list(keys), list(labels)
-    if not isinstance(answer, Mapping):
-        raise AnswerFormatError(f"{name} should be a dict such as {{{keys[0]!r}: {labels[0]!r}, ...}}.")
-    missing = [k for k in keys if k not in answer]
+    """Raise unless ``answer`` gives one of ``labels`` to each of ``keys``, one ``letter: label`` per line."""
+    keys, allowed = list(keys), [_word(label) for label in labels]
+    given, problems = read_labels(answer)
+    if problems:
+        raise AnswerFormatError(f"{name}: {problems[0]}.")
+    missing = [k for k in keys if k not in given]
     if missing:
-        raise AnswerFormatError(f"{name} has no label for {', '.join(map(repr, missing))}.")
+        raise AnswerFormatError(f"{name} has no label after {', '.join(missing)}. Use one of: {_shown(labels)}.")
     for key in keys:
-        value = answer[key]
-        if not isinstance(value, str) or value.strip().lower() not in labels:
+        if given[key] not in allowed:
             raise AnswerFormatError(
-                f"{name}[{key!r}] is {value!r}; use one of {', '.join(map(repr, labels))}."
+                f"{name}, letter {key}: {given[key].replace('_', ' ')!r} is not one of the labels ({_shown(labels)})."
             )
 
 
 def check_text(answer: object, name: str = "your answer", min_words: int = MIN_WORDS) -> None:
     """Raise unless ``answer`` is a string of at least ``min_words`` words."""
     if not isinstance(answer, str):
-        raise AnswerFormatError(f"{name} should be text between quotes, like \"...\"; it is {answer!r}.")
+        raise AnswerFormatError(f"{name} should be words between the quotes; it is {answer!r}.")
+    if not answer.split():
+        raise AnswerFormatError(f"{name}: not written yet. Write your words between the quotes.")
     if len(answer.split()) < min_words:
         raise AnswerFormatError(f"{name} is too short: write at least {min_words} words.")
 
@@ -105,13 +175,9 @@ def _points(fraction: float, points: float) -> float:
     return round(max(0.0, min(1.0, fraction)) * points, 2)
 
 
-def _norm(answer: object) -> str | None:
-    return answer.strip().lower() if isinstance(answer, str) else None
-
-
 def score_choice(answer: object, correct: str, points: float = 1) -> float:
     """Full points for the correct option, else 0."""
-    got = _norm(answer) == correct.lower()
+    got = _word(answer) == correct.lower()
     print("Correct." if got else "Not the best answer: read the section again and reconsider.")
     return _points(1.0 if got else 0.0, points)
 
@@ -119,22 +185,23 @@ def score_choice(answer: object, correct: str, points: float = 1) -> float:
 def score_choices(answer: object, correct: Iterable[str], options: str | Iterable[str], points: float = 1) -> float:
     """Partial credit for a choose-all-that-apply item: each option judged right or wrong."""
     opts = _options(options)
-    picked = {_norm(a) for a in answer} if isinstance(answer, (set, frozenset, list, tuple)) else set()
+    picked = set(read_letters(answer) or ())
     want = {c.lower() for c in correct}
     right = sum((o in picked) == (o in want) for o in opts)
     print(f"{right} of {len(opts)} options judged correctly.")
     # Picking nothing (or everything) must not earn the points of the options it happens to match.
-    if not picked or picked >= set(opts):
+    if not picked & set(opts) or picked >= set(opts):
         return 0.0
     return _points(right / len(opts), points)
 
 
 def score_labels(answer: object, correct: Mapping[str, str], points: float = 1) -> float:
     """Partial credit: the share of items labelled as the key labels them."""
-    if not isinstance(answer, Mapping):
+    given, _ = read_labels(answer)
+    if not given:
         print("No labels given.")
         return 0.0
-    right = [k for k, v in correct.items() if _norm(answer.get(k)) == v.lower()]
+    right = [k for k, v in correct.items() if given.get(k) == _word(v)]
     print(f"{len(right)} of {len(correct)} labelled correctly.")
     return _points(len(right) / len(correct), points)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from rapportkit.answers import notebook_answers
+from rapportkit.answers import REPLY_PREFIX, notebook_answers
 from rapportkit.skills import analyse
 
 STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
@@ -54,8 +54,9 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
         except Exception:  # an unreadable notebook is simply not counted
             continue
         counts = profiles.setdefault(step, Counter())
-        for value in answers.values():
-            if isinstance(value, str) and len(value.split()) >= 3:
+        for name, value in answers.items():
+            # Written replies only: choices and labels are words too, but not words said to a client.
+            if name.startswith(REPLY_PREFIX) and isinstance(value, str) and len(value.split()) >= 3:
                 _count_analysis(counts, analyse(value))
     from rapportkit.roleplay import TranscriptError, is_kept_attempt, load_transcript, verify_transcript
 
@@ -85,6 +86,49 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
             row["best rapport"] = float(rapport[step])
         out[step] = row
     return out
+
+
+def session_figures(transcript: Path | str, scenario: Path | str) -> str:
+    """Your own session in the MITI 4.2.1 figures, turn by turn, for a self-critique that cites them.
+
+    Plain text: each of your replies with what the analyser reads it as (open or closed question, simple or
+    complex reflection, something else), then the reflection-to-question ratio and the share of complex
+    reflections against MITI's thresholds. It replays the saved transcript; no grade is given here.
+    """
+    from rapportkit.roleplay import TranscriptError, verify_transcript
+
+    try:
+        session, _ = verify_transcript(transcript, scenario)
+    except TranscriptError as err:
+        return f"No figures: {err}"
+    lines = [f"Your session with {session.client_name}, turn by turn:"]
+    for number, turn in enumerate(session.history, start=1):
+        a = turn.analysis
+        if a is None:
+            kind = "silence"
+        elif a.behaviour == "question":
+            kind = f"{a.question_type or 'unclear'} question"
+        elif a.behaviour == "reflection":
+            kind = f"{a.reflection_type or 'unclear'} reflection"
+        else:
+            kind = a.behaviour.replace("_", " ")
+        button = " (a button)" if turn.kind == "choice" else ""
+        lines.append(f"  turn {number}{button}: {kind}: {turn.student_text!r}")
+    s = session.summary()
+    pct = "n/a (no reflections)" if s.pct_complex is None else f"{s.pct_complex:.0f}%"
+    lines += [
+        f"Questions: {s.questions} ({s.open_questions} open, {s.closed_questions} closed). "
+        f"Reflections: {s.reflections} ({s.simple_reflections} simple, {s.complex_reflections} complex).",
+        f"Reflection-to-question ratio: {s.rq_text}, {s.rq_band} (MITI 4.2.1: 1:1 fair, 2:1 good).",
+        f"Complex reflections: {pct} of reflections, {s.complex_band} (MITI 4.2.1: 40% fair, 50% good).",
+        "These figures are the analyser's reading of your words; where you read a turn differently, say so and why.",
+    ]
+    return "\n".join(lines)
+
+
+def show_session_figures(transcript: Path | str, scenario: Path | str) -> None:
+    """Print :func:`session_figures`, in a notebook cell."""
+    print(session_figures(transcript, scenario))
 
 
 def show_progress(root: Path | str = "..") -> Figure | None:

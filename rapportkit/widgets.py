@@ -110,8 +110,11 @@ class RolePlayWidget(widgets.VBox):
             value=self.session.rapport,
             min=0,
             max=100,
-            description="Rapport:",
-            tooltip="Rapport with the client, from 0 to 100",
+            # The client's comfort with the trainee, not a score: it rises and falls as in a real session,
+            # and a reply chosen to move it instead of to meet the client is the formula the course teaches away from.
+            description="Client's comfort:",
+            tooltip="How at ease the client feels with you now, from 0 to 100. It rises and falls as in a real "
+                    "session; it is not a score to push up.",
             style={"description_width": "initial"},
         )
         self.meter_label = widgets.HTML(tooltip="Rapport as a number")
@@ -337,8 +340,8 @@ class RolePlayWidget(widgets.VBox):
             "danger" if s.rapport < s.scenario.withdraw_below else "success" if s.rapport >= 60 else "info"
         )
         self.meter_label.value = (
-            f"<span aria-live='polite'>Rapport {s.rapport}/100; "
-            f"{_esc(s.client_name)} withdraws below {s.scenario.withdraw_below}.</span>"
+            f"<span aria-live='polite'>Rapport {s.rapport}/100: how at ease {_esc(s.client_name)} feels with you "
+            f"now, not a score to push; {_esc(s.client_name)} withdraws below {s.scenario.withdraw_below}.</span>"
         )
         levels = [r["at"] for r in s.scenario.client.get("reveals", [])]
         png = figure_png(

@@ -123,7 +123,7 @@ def build_corpus(root: Path) -> dict[str, str]:
     nb.cells = rest[: setup + 1] + q6 + rest[setup + 1 :]
     put("reordered_cells", nb)
 
-    put("syntax_error", _replace(_answered(root), "q2_answer", sol["q2_answer"].rstrip().rstrip("}")))
+    put("syntax_error", _replace(_answered(root), "q2_answer", sol["q2_answer"].rstrip().rstrip("\""))) # an unclosed quote
 
     # A cell of the student's own, added after question 3's answer, that never ends.
     put("endless_loop", _add_cell(_answered(root), "q3_answer", "while True:\n    pass"))

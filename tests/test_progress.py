@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from rapportkit import demo
 from rapportkit.answers import notebook_answers, read_answer_cell
-from rapportkit.progress import show_progress, step_profiles
+from rapportkit.progress import session_figures, show_progress, step_profiles
 from tests.conftest import REPO
 
 
@@ -25,7 +26,8 @@ def test_answer_cells_are_read_as_plain_data_only():
 
 def test_notebook_answers_reads_answer_cells_not_other_cells():
     answers = notebook_answers(REPO / "exercises" / "01_trust" / "01_trust.ipynb")
-    assert answers == {}  # the release holds no answers
+    # The release holds empty answers only: blank replies and choices, labels with only their letters.
+    assert answers and all(not re.sub(r"(?m)^[a-z]:$", "", v).strip() for v in answers.values())
     sol = notebook_answers(REPO / "solutions" / "01_trust" / "01_trust.ipynb")
     assert sol["answer_q1"] == "b" and isinstance(sol["reply_q4"], str)
 
@@ -78,3 +80,17 @@ def test_show_progress_draws_one_group_per_step(student_folder: Path):
     bars_ax, rapport_ax = fig.axes
     assert [t.get_text() for t in bars_ax.get_xticklabels()] == ["01_trust"]
     assert len(rapport_ax.patches) == 1
+
+
+def test_session_figures_cite_each_turn_and_the_miti_bands(tmp_path: Path):
+    """A self-critique cites the student's own figures: every reply read, then the ratio and share against MITI."""
+    scenario = REPO / "solutions" / "05_capstone" / "maya.yaml"
+    turns = ["Welcome, Maya. How was the journey in, after a night shift?", "How are you feeling today?", "explain",
+             "It sounds like you've been holding it together for everyone at work."]
+    demo.write_transcript(scenario, turns, tmp_path / "roleplay_maya.json")
+    text = session_figures(tmp_path / "roleplay_maya.json", scenario)
+    assert "turn 3 (a button): " in text
+    assert "turn 4: " in text and "reflection" in text.split("turn 4: ")[1].splitlines()[0]
+    assert "Questions: 3 (2 open, 1 closed). Reflections: 1" in text
+    assert "Reflection-to-question ratio: 0.3 : 1, below fair (MITI 4.2.1: 1:1 fair, 2:1 good)" in text
+    assert session_figures(tmp_path / "missing.json", scenario).startswith("No figures: ")
