@@ -123,7 +123,8 @@ def build_corpus(root: Path) -> dict[str, str]:
     nb.cells = rest[: setup + 1] + q6 + rest[setup + 1 :]
     put("reordered_cells", nb)
 
-    put("syntax_error", _replace(_answered(root), "q2_answer", sol["q2_answer"].rstrip().rstrip("\""))) # an unclosed quote
+    # An unclosed quote: the answer cell is not valid Python.
+    put("syntax_error", _replace(_answered(root), "q2_answer", sol["q2_answer"].rstrip().rstrip("\"")))
 
     # A cell of the student's own, added after question 3's answer, that never ends.
     put("endless_loop", _add_cell(_answered(root), "q3_answer", "while True:\n    pass"))
