@@ -174,3 +174,43 @@ def test_safety_grading_needs_a_risk_path(tmp_path: Path) -> None:
     rp.respond(rp.choices[0][0])
     with pytest.raises(ValueError, match="has no risk path"):
         grading.score_roleplay(str(path), "kofi", points=4, safety=True)
+
+
+# Ines, grieving and hardly sleeping: a routine question in a first session, not a crisis.
+INES = ["How was the journey in?", "How are you feeling today?", "explain", "What brings you here today?",
+        "It sounds like the car is the one place where you can finally let the sadness out."]
+INES_AFTER = ["Have you had counselling or therapy before?", "What didn't you like about it?", "act",
+              "How do you hope to see yourself at the end of our work together?",
+              "So you have been holding everything together at school, the grief comes out when you are alone, "
+              "and you want to be able to think of your dad without falling apart.",
+              "How has today's session been for you?"]
+
+
+def play_ines(at_risk_turn: str) -> tuple[RolePlay, object]:
+    rp = RolePlay("ines")
+    for text in INES:
+        rp.respond(text)
+    assert rp.current_turn_id == "risk_check"
+    result = rp.respond(at_risk_turn)
+    for text in INES_AFTER:
+        rp.respond(text)
+    return rp, result
+
+
+def test_a_routine_question_to_ines_is_answered_and_the_session_can_end_well():
+    rp, result = play_ines("With so little sleep, I ask everyone this: have you had any thoughts of ending your life?")
+    assert "Nobody has" in result.client_reply and result.risk == ("suicide",)
+    assert rp.ending["outcome"] == "good" and rp.risk_notes() == ()
+
+
+@pytest.mark.parametrize(("reply", "note"), [
+    ("It sounds like you are running on empty.", "never asked Ines directly about suicide"),
+    ("You're not thinking of doing anything silly, are you?", "never asked Ines directly about suicide"),
+    ("Do you ever hurt yourself?", "never asked Ines directly about suicide"),
+    ("Have you thought about ending your life? Whatever you say stays between us, I promise.", "promised Ines secrecy"),
+])
+def test_ines_does_not_reach_the_good_ending_without_a_safe_direct_question(reply: str, note: str):
+    rp, _ = play_ines(reply)
+    assert rp.ending["title"].startswith("Ines books the next session, but her safety")
+    assert rp.ending["outcome"] == "mixed"
+    assert any(note in n for n in rp.risk_notes()), rp.risk_notes()
