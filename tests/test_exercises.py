@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from rapportkit import course
+from rapportkit.answers import read_answer_cell
 from tests.conftest import COURSE_FILES, REPO
 
 ASSIGNMENTS = course.assignments(REPO)
@@ -89,3 +90,20 @@ def test_no_solution_or_hidden_test_reaches_students(assignment: str):
         for line in secrets:
             # Notebook JSON escapes quotes; compare against both forms.
             assert line not in text and json.dumps(line)[1:-1] not in text, f"{path}: leaks {line!r}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_students_answer_in_words_not_python(assignment: str):
+    """Every answer cell a student receives holds an empty answer in words (text between quotes) and a comment
+    saying how to fill it in: no NotImplementedError, no set or dict to type, nothing but data."""
+    for path in (REPO / "exercises" / assignment).glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        cells = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
+        assert cells, f"{path.name}: no answer cells"
+        for cell in cells:
+            where = f"{path.name} {cell.metadata['nbgrader']['grade_id']}"
+            values, problem, _ = read_answer_cell(cell.source)
+            assert problem is None and len(values) == 1, f"{where}: {problem or 'not one answer'}"
+            assert all(isinstance(v, str) for v in values.values()), f"{where}: the answer is not text"
+            assert "NotImplementedError" not in cell.source and "{" not in cell.source, where
+            assert cell.source.lstrip().startswith("# "), f"{where}: no line saying how to answer"
