@@ -14,7 +14,7 @@ LAB_FLAGS := --no-browser --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None 
 	--LabApp.extension_manager=readonly --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install system-deps lab test lint grade-demo generate coverage assessment clean hub-deps test-hub bench-autograde
+.PHONY: install system-deps lab test test-fast lint grade-demo generate coverage assessment clean hub-deps test-hub bench-autograde
 
 $(STAMP): requirements.txt pyproject.toml deploy/lab-overrides.json
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,18 @@ lab: install
 system-deps:
 	bash scripts/system-deps.sh
 
-## Run every test.
+# Test tiers (markers in pyproject.toml): unit tests start no process and run in parallel; the others start
+# kernels, nbgrader, a browser, a hub or other programs, and run one at a time (they share 2 cores and ports).
+TIERS := kernel or nbgrader or browser or hub or tools
+
+## Run every test: the unit tier in parallel, then every other tier; the slowest tests are listed.
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not ($(TIERS))" -n auto --durations=10
+	$(BIN)/python -m pytest -m "$(TIERS)" --durations=25
+
+## The unit tier only: no kernels, no nbgrader, no browser, no hub (well under a minute).
+test-fast: install
+	$(BIN)/python -m pytest -m "not ($(TIERS))" -n auto --durations=10
 
 lint: install
 	$(BIN)/ruff check rapportkit tests scripts grader_config.py nbgrader_config.py

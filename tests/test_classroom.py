@@ -77,6 +77,7 @@ def test_skills_come_from_the_cells_covers_without_client_names():
 # --- The batch runner --------------------------------------------------------------------------------
 
 
+@pytest.mark.tools  # grading workers are processes of their own
 def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_retried(tmp_path: Path):
     # A course whose gradebook knows the assignment (what generate/release leave behind).
     from nbgrader.api import Gradebook

@@ -80,6 +80,7 @@ def test_build_submissions_writes_one_file_per_student(tmp_path: Path):
     assert not any("BEGIN SOLUTION" in c.source for c in complete.cells)
 
 
+@pytest.mark.nbgrader
 def test_report_needs_a_gradebook_and_graded_submissions(tmp_path: Path):
     db = f"sqlite:///{tmp_path / 'gradebook.db'}"
     with pytest.raises(FileNotFoundError, match="no gradebook at"):

@@ -33,6 +33,7 @@ class DyingWorker(grade_worker.Worker):
                                 stdout=subprocess.PIPE, stderr=self._errors)
 
 
+@pytest.mark.tools
 def test_a_worker_that_dies_costs_only_its_student_and_the_next_call_starts_a_new_one(tmp_path: Path):
     worker = DyingWorker(ASSIGNMENT, tmp_path)
     try:
@@ -55,6 +56,7 @@ class GarblingWorker(grade_worker.Worker):
                                 stdout=subprocess.PIPE)
 
 
+@pytest.mark.tools
 def test_an_unreadable_answer_costs_only_its_student_and_the_worker_is_replaced(tmp_path: Path):
     worker = GarblingWorker(ASSIGNMENT, tmp_path)
     try:
@@ -91,6 +93,7 @@ def test_a_worker_grades_only_its_own_assignment_and_course(tmp_path: Path):
     assert worker.proc is None  # nothing was started for a request it refuses
 
 
+@pytest.mark.tools
 def test_the_worker_command_says_how_to_call_it():
     proc = subprocess.run([sys.executable, "-m", "rapportkit.grade_worker"], capture_output=True, text=True)
     assert proc.returncode == 2 and "usage: python -m rapportkit.grade_worker ASSIGNMENT" in proc.stderr

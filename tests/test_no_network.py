@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.notebook
+pytestmark = pytest.mark.kernel
 
 LESSONS = sorted((REPO / "course").glob("*.ipynb"))
 

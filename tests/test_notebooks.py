@@ -23,7 +23,7 @@ def test_there_are_lessons():
     assert LESSONS
 
 
-@pytest.mark.notebook
+@pytest.mark.kernel
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_executes(path: Path, tmp_path: Path):
     # Run in a scratch copy: whatever a lesson writes (transcripts, figures) stays out of the repo.

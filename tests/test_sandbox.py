@@ -27,6 +27,8 @@ import rapportkit
 from rapportkit.judge import REPORT_TAG
 from rapportkit.sandbox import SandboxedExecute, SandboxKernelManager, SandboxUnavailableError, sandbox_problem
 
+pytestmark = pytest.mark.kernel
+
 SECRET = "the-answer-key-is-b"
 
 

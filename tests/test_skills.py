@@ -76,6 +76,7 @@ def test_deterministic_and_rejects_non_text():
     assert analyse("").behaviour == "other"
 
 
+@pytest.mark.tools  # a fresh interpreter measures the import
 def test_import_is_light():
     """Importing the package must not load the word lists or YAML (they load on first use)."""
     code = "import sys, rapportkit.skills; print('yaml' in sys.modules)"

@@ -11,6 +11,8 @@ import pytest
 from rapportkit.skills.evaluate import evaluate, read_rows
 from rapportkit.skills.result import FLAG_KINDS
 
+pytestmark = pytest.mark.tools
+
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "skills_eval_small.csv"
 LABELLED = DATA / "skills_labelled.csv"
