@@ -24,6 +24,7 @@ from typing import TextIO
 
 from rapportkit import course, grade_worker, judge
 from rapportkit.course import REPO_ROOT, StepResult
+from rapportkit.instructor.lms import LMS_FORMATS
 
 LOCKED = "database is locked"
 
@@ -202,10 +203,13 @@ def feedback(assignment: str, course_dir: Path | str = REPO_ROOT, release_to_exc
 
 
 def export(course_dir: Path | str = REPO_ROOT, to: Path | str | None = None,
-           assignments: list[str] | None = None) -> StepResult:
-    """``nbgrader export`` with :class:`rapportkit.export.SkillsExportPlugin`: a column per step and per skill."""
-    dest = Path(to) if to else Path(course_dir) / "grades_by_skill.csv"
+           assignments: list[str] | None = None, lms: str | None = None) -> StepResult:
+    """``nbgrader export`` with :class:`rapportkit.export.SkillsExportPlugin`: a column per step and per skill,
+    laid out for ``lms`` (canvas, moodle, blackboard) when given."""
+    dest = Path(to) if to else Path(course_dir) / (f"grades_{lms}.csv" if lms else "grades_by_skill.csv")
     args = ["export", "--exporter=rapportkit.export.SkillsExportPlugin", f"--to={dest.resolve()}"]
+    if lms:
+        args.append(f"--SkillsExportPlugin.lms={lms}")
     args += [f"--ExportPlugin.assignment={a}" for a in assignments or []]
     return course.nbgrader(*args, course_dir=course_dir)
 
@@ -388,8 +392,9 @@ def cmd_feedback(args) -> int:  # noqa: ANN001
 
 def cmd_export(args) -> int:  # noqa: ANN001
     """Export the gradebook: one row per student, one column per step and per skill."""
-    to = Path(args.to) if args.to else Path(args.course_dir) / "grades_by_skill.csv"
-    code = _failed(export(args.course_dir, to, args.assignment or None))
+    name = f"grades_{args.lms}.csv" if args.lms else "grades_by_skill.csv"
+    to = Path(args.to) if args.to else Path(args.course_dir) / name
+    code = _failed(export(args.course_dir, to, args.assignment or None, args.lms))
     if not code:
         print(f"grades: {to}")
     return code
@@ -441,6 +446,8 @@ def add_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers action)
     exp = sub.add_parser("export", help="CSV: one row per student, a column per step and per skill")
     exp.add_argument("--to", help="CSV file (default grades_by_skill.csv in the course folder)")
     exp.add_argument("--assignment", action="append", help="only these assignments (repeatable)")
+    exp.add_argument("--lms", choices=LMS_FORMATS,
+                     help="lay the file out for this LMS's grade import (docs/teaching/lms.md; default: a plain CSV)")
     exp.set_defaults(func=cmd_export)
     rep = sub.add_parser("report", help="plots: scores per item and skill, item difficulty and discrimination")
     rep.add_argument("--out", help="folder for the PNGs (default reports/)")

@@ -15,6 +15,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.plugins.export import ExportPlugin
+from traitlets import Enum
+
+from rapportkit.instructor.lms import LMS_FORMATS, GradeTable, write
 
 
 @lru_cache(maxsize=1)
@@ -62,13 +65,15 @@ def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory
     all_skills = sorted({s for per in skills_of.values() for sk in per.values() for s in sk})
     step_cols = [f"step:{a}" for a in wanted]
     skill_cols = [f"skill:{s}" for s in all_skills]
-    columns = ["student_id", "last_name", "first_name", "email", "score", "max_score", *step_cols, *skill_cols]
+    columns = ["student_id", "last_name", "first_name", "email", "lms_user_id", "score", "max_score",
+               *step_cols, *skill_cols]
     rows: list[dict[str, object]] = []
     for student in gradebook.students:
         if students and student.id not in students:
             continue
         row: dict[str, object] = {"student_id": student.id, "last_name": student.last_name or "",
-                                  "first_name": student.first_name or "", "email": student.email or ""}
+                                  "first_name": student.first_name or "", "email": student.email or "",
+                                  "lms_user_id": student.lms_user_id or ""}
         total = top = 0.0
         got: dict[str, float] = {}
         out_of: dict[str, float] = {}
@@ -99,7 +104,13 @@ def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory
 
 
 class SkillsExportPlugin(ExportPlugin):
-    """CSV with one row per student: total, one column per step (points) and per skill (% of its points)."""
+    """CSV with one row per student: total, one column per step (points) and per skill (% of its points).
+
+    With ``lms`` set, the file is laid out as that LMS imports it (:mod:`rapportkit.instructor.lms`).
+    """
+
+    lms = Enum(["", *LMS_FORMATS], default_value="", help="Lay the file out for this LMS's grade import").tag(
+        config=True)
 
     def export(self, gradebook: Gradebook) -> None:
         coursedir = getattr(self.parent, "coursedir", None)
@@ -109,6 +120,12 @@ class SkillsExportPlugin(ExportPlugin):
         columns, rows = student_table(gradebook, root, source, [str(a) for a in self.assignment] or None,
                                       [str(s) for s in self.student] or None)
         self.log.info("Exporting %d students, %d columns to %s", len(rows), len(columns), dest)
+        if self.lms:
+            steps = [c.removeprefix("step:") for c in columns if c.startswith("step:")]
+            points = {a: gradebook.find_assignment(a).max_score for a in steps}
+            skills = [c.removeprefix("skill:") for c in columns if c.startswith("skill:")]
+            write(self.lms, GradeTable(steps, points, skills, rows), dest)
+            return
         dest.parent.mkdir(parents=True, exist_ok=True)
         with open(dest, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns)

@@ -516,9 +516,13 @@ def mentions(text: str, concept: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def score_explanation(text: object, needs: Sequence[str], points: float) -> float:
-    """Partial credit for an explanation to a client: each idea in ``needs``, said in plain words."""
-    unknown = [n for n in needs if n not in concepts()]
+def score_explanation(text: object, needs: Sequence[str], points: float, avoid: Sequence[str] = ()) -> float:
+    """Partial credit for an explanation to a client: each idea in ``needs``, said in plain words.
+
+    ``avoid``: concepts an answer must not contain (a promise of secrecy, a no-suicide contract...). Any one of
+    them costs the whole item and is named: an answer that also does harm is not a good answer.
+    """
+    unknown = [n for n in (*needs, *avoid) if n not in concepts()]
     if unknown:
         raise KeyError(f"unknown concept(s) {unknown}; known: {', '.join(sorted(concepts()))}")
     try:
@@ -531,6 +535,12 @@ def score_explanation(text: object, needs: Sequence[str], points: float) -> floa
     text, cut = head(text)  # type: ignore[arg-type]
     if cut:
         print("Only the first part of your answer was read: keep it to a few sentences.")
+    harms = [(name, found) for name in avoid if (found := mentions(text, name))]
+    for name, found in harms:
+        print(f"  [!] {concepts()[name]['label']}: \"{found[0]}\"")
+    if harms:
+        print("No points: whatever else it does well, this answer also does something that could cause harm.")
+        return 0.0
     for need in needs:
         hits = mentions(text, need)
         fraction += share if hits else 0.0

@@ -21,6 +21,7 @@ from nbgrader.api import Gradebook
 
 from rapportkit import classroom, demo
 from rapportkit.export import notebook_skills
+from rapportkit.instructor.lms import LMS_FORMATS
 from tests.conftest import COHORTS, REPO, copy_course
 
 ASSIGNMENT = "01_trust"
@@ -147,6 +148,9 @@ def parallel_course(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out["feedback"] = rk("feedback", ASSIGNMENT, "--course-dir", str(root))
     out["export"] = rk("export", "--course-dir", str(root), "--to", str(base / "skills.csv"))
     out["csv"] = base / "skills.csv"
+    for lms in LMS_FORMATS:
+        out[f"export_{lms}"] = rk("export", "--course-dir", str(root), "--lms", lms, "--to", str(base / f"{lms}.csv"))
+        out[f"csv_{lms}"] = base / f"{lms}.csv"
     out["report"] = rk("report", ASSIGNMENT, "--course-dir", str(root))
     return out
 
@@ -225,6 +229,26 @@ def test_export_has_a_column_per_step_and_per_skill(parallel_course):
     assert float(complete["skill:confidentiality"]) == 100.0 and float(blank["skill:confidentiality"]) == 0.0
     assert 0 < float(partial["skill:confidentiality"]) < 100
     assert float(complete["score"]) == float(complete["step:01_trust"])
+
+
+@real_nbgrader
+@pytest.mark.parametrize("lms", LMS_FORMATS)
+def test_lms_export_comes_from_the_same_gradebook(parallel_course, lms: str):
+    """The LMS file holds the plain export's numbers for every student, laid out as that LMS imports them."""
+    proc = parallel_course[f"export_{lms}"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(parallel_course["csv"], newline="") as fh:
+        plain = {r["student_id"]: r for r in csv.DictReader(fh)}
+    with open(parallel_course[f"csv_{lms}"], newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    step = next(i for i, title in enumerate(header) if title.startswith("Rapport Lab 01_trust"))
+    id_column = {"canvas": "SIS User ID", "moodle": "ID number", "blackboard": "Student ID"}[lms]
+    students = [r for r in rows[1:] if r[0] != "Points Possible"]
+    got = {r[header.index(id_column)]: r[step] for r in students}
+    assert set(got) == set(plain)
+    for student, value in got.items():
+        assert float(value or 0) == float(plain[student]["step:01_trust"] or 0), student
 
 
 @real_nbgrader

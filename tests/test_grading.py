@@ -200,3 +200,24 @@ def test_client_given_as_plain_data_checks_names_and_pronouns():
     right = grading.score_reply("Sam, what would feel most useful to talk about today?", "respectful", 2, **kw)
     wrong = grading.score_reply("Samantha, what would feel most useful to talk about today?", "respectful", 2, **kw)
     assert right == 2 and wrong < right
+
+
+@pytest.mark.parametrize(("text", "avoid", "named"), [
+    ("I'll make a safety plan with you and tell my supervisor today. Promise me you won't hurt yourself before then.",
+     "safety_contract", "promise me you won't"),
+    ("What you tell me stays private. Whatever happens, nothing you say will ever leave this room.",
+     "absolute_confidentiality", "whatever happens"),
+    ("I won't bother my supervisor with this; we can make a plan to keep you safe between us.",
+     "supervisor_bypassed", "won't bother my supervisor"),
+])
+def test_an_explanation_that_also_harms_earns_nothing_and_says_why(capsys, text: str, avoid: str, named: str):
+    needs = ["confidentiality", "confidentiality_limits"]
+    assert grading.score_explanation(text, needs, 3, avoid=[avoid]) == 0
+    out = capsys.readouterr().out
+    assert f'"{named}"' in out and "No points" in out
+
+
+def test_avoid_names_only_known_concepts():
+    with pytest.raises(KeyError, match="unknown concept"):
+        grading.score_explanation("Some words here that are long enough to read.", ["confidentiality"], 1,
+                                  avoid=["no_such_thing"])
