@@ -34,7 +34,7 @@ def play(inputs: list[str], path: Path | None = None) -> RolePlay:
     "Do you sometimes wish you were dead?",
     "Have you had thoughts of not wanting to be here anymore?",
     "Do you ever think about ending it all?",
-    "Are you safe right now?",
+    "Some people who feel that way have thoughts of ending their life. Has anything like that been on your mind?",
     "Are you thinking about suicide",  # no question mark: typed in a hurry, still a question
     "I wonder if you've been having thoughts of killing yourself.",
     "Do you ever wish you could go to sleep and not wake up?",
@@ -47,6 +47,21 @@ def test_direct_questions_in_many_words_are_heard(question: str) -> None:
     assert "Sometimes. I've thought about it." in r.client_reply
     # no advice on open and closed questions: asking plainly is the skill here
     assert "open" not in r.feedback.lower() and "closed" not in r.feedback.lower()
+
+
+@pytest.mark.parametrize("question", ["Are you safe right now?", "Do you feel safe?"])
+def test_asking_whether_he_is_safe_is_answered_as_asked_and_coached_towards_the_plain_question(question: str) -> None:
+    """'Safe' can mean many things; Leo answers the question he heard, and the plain question is still to come."""
+    rp = play(BEFORE_RISK)
+    r = rp.respond(question)
+    assert r.risk == ("safety",) and rp.current_turn_id == "probe"
+    assert "Safe?" in r.client_reply and "thoughts of ending his life" in r.feedback
+    assert rp.respond(ASK).risk == ("suicide",) and rp.current_turn_id == "disclosed"
+
+
+def test_safe_at_home_asks_about_something_else():
+    assert read_risk("Do you feel safe at home?").asked == ()
+    assert read_risk("Are you safe with him?").asked == ()
 
 
 @pytest.mark.parametrize("reply, act", [
@@ -186,12 +201,14 @@ INES_AFTER = ["Have you had counselling or therapy before?", "What didn't you li
               "How has today's session been for you?"]
 
 
-def play_ines(at_risk_turn: str) -> tuple[RolePlay, object]:
+def play_ines(at_risk_turn: str, then: str | None = None) -> tuple[RolePlay, object]:
     rp = RolePlay("ines")
     for text in INES:
         rp.respond(text)
     assert rp.current_turn_id == "risk_check"
     result = rp.respond(at_risk_turn)
+    if rp.current_turn_id == "risk_again":
+        rp.respond(then or "How do you manage, day to day?")
     for text in INES_AFTER:
         rp.respond(text)
     return rp, result
@@ -203,11 +220,33 @@ def test_a_routine_question_to_ines_is_answered_and_the_session_can_end_well():
     assert rp.ending["outcome"] == "good" and rp.risk_notes() == ()
 
 
+def test_reflecting_first_leaves_a_moment_to_ask_the_routine_question():
+    rp = RolePlay("ines")
+    for text in INES:
+        rp.respond(text)
+    first = rp.respond("It sounds like you are running on empty.")
+    assert rp.current_turn_id == "risk_again" and "before you move on, ask" in first.feedback
+    asked = rp.respond("Some people who feel that worn out have thoughts of ending their life. "
+                       "Has anything like that been on your mind?")
+    assert asked.risk == ("suicide",) and "never thought about ending my life" in asked.client_reply
+    for text in INES_AFTER:
+        rp.respond(text)
+    assert rp.ending["outcome"] == "good"
+
+
+def test_asking_ines_whether_she_is_safe_gets_a_puzzled_answer_and_a_second_moment():
+    rp = RolePlay("ines")
+    for text in INES:
+        rp.respond(text)
+    r = rp.respond("Are you safe right now?")
+    assert "Safe?" in r.client_reply and rp.current_turn_id == "risk_again"
+
+
 @pytest.mark.parametrize(("reply", "note"), [
-    ("It sounds like you are running on empty.", "never asked Ines directly about suicide"),
     ("You're not thinking of doing anything silly, are you?", "never asked Ines directly about suicide"),
     ("Do you ever hurt yourself?", "never asked Ines directly about suicide"),
     ("Have you thought about ending your life? Whatever you say stays between us, I promise.", "promised Ines secrecy"),
+    ("It sounds like you are running on empty.", "never asked Ines directly about suicide"),
 ])
 def test_ines_does_not_reach_the_good_ending_without_a_safe_direct_question(reply: str, note: str):
     rp, _ = play_ines(reply)

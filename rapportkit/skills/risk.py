@@ -6,7 +6,8 @@
 >>> read_risk("I'm not going to ask about suicide, let's move on.").asked
 ()
 
-A topic counts as *asked* only in a sentence put as a question that is not refused, leading or mocking:
+A topic counts as *asked* only in a sentence put as a question that is not refused, leading or mocking (or in a
+question that points back to it: "Some people feel like that. Has anything like that crossed your mind?"):
 "Do you sometimes wish you were dead?" asks; "I want to keep you safe." does not; "You're not thinking of
 doing anything silly, are you?" leads the client to say no. The patterns live in ``data/risk.yaml``.
 """
@@ -70,6 +71,7 @@ def risk_data() -> dict[str, Any]:
     return {
         "question_start": re.compile(raw["question_start"]),
         "asking": compile_any(fill(raw["asking"])),
+        "refers_back": compile_any(fill(raw["refers_back"])),
         "topics": compiled(raw["topics"]),
         "acts": compiled(raw["acts"]),
         "notes": raw["notes"],
@@ -115,6 +117,7 @@ def read_risk(utterance: str | Text) -> RiskReading:
         # a question about suicide asked with contempt asks nothing: it tells the client not to answer
         return RiskReading((), ("mocking", *acts))
     asked: list[str] = []
+    named: list[str] = []  # grave topics named in statements so far: a question may point back to them
     for sentence in sentences(t):
         here = [name for name, spec in data["topics"].items() if spec["regex"].search(sentence.text)]
         is_question = (
@@ -123,7 +126,10 @@ def read_risk(utterance: str | Text) -> RiskReading:
             or bool(data["asking"].search(sentence.text))
         )
         if not is_question:
+            named.extend(name for name in here if name in GRAVE_TOPICS and name not in named)
             continue
+        if not here and named and data["refers_back"].search(sentence.text):
+            here = list(named)
         leading = data["acts"]["leading"]
         if leading["euphemism"].search(sentence.text) or (here and leading["regex"].search(sentence.text)):
             acts.append("leading")
