@@ -511,7 +511,7 @@ def test_coach_feedback_skill_phrases():
     assert phrases["information or advice"] == "information or advice"
     assert phrases["affirmation, greeting or small talk"] == "an affirmation, a greeting or small talk"
     assert phrases["open question"] == "an open question" and phrases["closed question"] == "a closed question"
-    assert coach_feedback(analyse("You should try yoga.")).startswith("That was information or advice: ")
+    assert coach_feedback(analyse("You should try yoga.")).startswith("That was information or advice, and its wording costs rapport.")
 
 
 @pytest.mark.parametrize(
@@ -710,3 +710,9 @@ def test_idiom_reply_adds_feeling_to_reflection():
         client_statement="My manager keeps adding projects and I have three deadlines on Friday.",
     )
     assert a.skill == "complex reflection"
+
+
+def test_a_question_whose_wording_costs_rapport_is_not_praised_for_what_open_questions_do():
+    """An accusing why-question is an open question in form; the coach does not say it invites the story."""
+    text = coach_feedback(analyse("Why haven't you told them? You should really tell them."))
+    assert "invites the client to tell their story" not in text and "costs rapport" in text

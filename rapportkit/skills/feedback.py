@@ -86,14 +86,18 @@ def _feedback(analysis: Analysis) -> list[str]:
     if flagged:
         return _named_not_praised(flagged[0])
     skill = analysis.skill
-    first = f"That was {skill_phrase(skill)}: {_WHAT_IT_DOES.get(skill, 'it moves the conversation on')}."
+    problems = analysis.problems
+    if problems:
+        # what the skill does at its best is not what this one did: say the skill, then what it cost
+        first = f"That was {skill_phrase(skill)}, and its wording costs rapport."
+    else:
+        first = f"That was {skill_phrase(skill)}: {_WHAT_IT_DOES.get(skill, 'it moves the conversation on')}."
     out = [first]
     praise = [_PRAISE[f.kind] for f in analysis.strengths if f.kind in _PRAISE]
     if praise:
         out.append(_sentence(praise[0]))
     elif skill in ("open question", "complex reflection") and not analysis.problems:
         out.append("Well done: this is one of the most useful skills for building rapport.")
-    problems = analysis.problems
     if problems:
         p = problems[0]
         out.append(_sentence(p.explanation.rstrip(".") + _quote(p)))
