@@ -511,7 +511,8 @@ def test_coach_feedback_skill_phrases():
     assert phrases["information or advice"] == "information or advice"
     assert phrases["affirmation, greeting or small talk"] == "an affirmation, a greeting or small talk"
     assert phrases["open question"] == "an open question" and phrases["closed question"] == "a closed question"
-    assert coach_feedback(analyse("You should try yoga.")).startswith("That was information or advice, and its wording costs rapport.")
+    advice = coach_feedback(analyse("You should try yoga."))
+    assert advice.startswith("That was information or advice, and its wording costs rapport.")
 
 
 @pytest.mark.parametrize(
