@@ -506,13 +506,24 @@ def concepts() -> dict[str, dict]:
     return merged
 
 
+def _has_phrase(phrase: str, text: str) -> bool:
+    return bool(re.search(r"(?<![\w'])" + re.escape(phrase.lower()) + r"(?![\w'])", text))
+
+
 def mentions(text: str, concept: str) -> tuple[str, ...]:
-    """The phrases of ``concept`` that occur in ``text`` (whole words, any case)."""
+    """The phrases of ``concept`` that occur in ``text`` (whole words, any case).
+
+    A concept's ``unless`` phrases cancel a match in the same sentence: "I can't promise this will stay between
+    us" does not promise secrecy.
+    """
+    spec = concepts()[concept]
     lowered = text.lower().replace("’", "'")
+    pieces = re.split(r"(?<=[.!?;])\s+", lowered) if spec.get("unless") else [lowered]
     found = []
-    for phrase in concepts()[concept]["phrases"]:
-        if re.search(r"(?<![\w'])" + re.escape(phrase.lower()) + r"(?![\w'])", lowered):
-            found.append(phrase)
+    for piece in pieces:
+        if any(_has_phrase(u, piece) for u in spec.get("unless", ())):
+            continue
+        found += [p for p in spec["phrases"] if p not in found and _has_phrase(p, piece)]
     return tuple(found)
 
 

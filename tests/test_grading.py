@@ -221,3 +221,14 @@ def test_avoid_names_only_known_concepts():
     with pytest.raises(KeyError, match="unknown concept"):
         grading.score_explanation("Some words here that are long enough to read.", ["confidentiality"], 1,
                                   avoid=["no_such_thing"])
+
+
+@pytest.mark.parametrize(("text", "avoid"), [
+    ("I can't promise this will stay between us, because your safety matters more to me.", "secrecy_promise"),
+    ("This is not a no-suicide contract; it is a plan we write together, in your words.", "safety_contract"),
+    ("I won't try to handle this myself; I will call my supervisor today and stay with you.", "supervisor_bypassed"),
+])
+def test_saying_the_opposite_of_a_harm_is_not_that_harm(text: str, avoid: str):
+    """An `unless` phrase in the same sentence cancels the match: the answer says it will not do the harm."""
+    assert grading.mentions(text, avoid) == ()
+    assert grading.score_explanation(text, ["confidentiality_limits"], 2, avoid=[avoid]) > 0
