@@ -31,6 +31,43 @@ class AnswerFormatError(ValueError):
 
 
 # --------------------------------------------------------------------------------------------
+# The functions a test cell may call, registered one by one: the judge runs these and nothing else.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestCellFunction:
+    """A function test cells call, and which of its arguments name files (and where the judge reads them)."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    function: Callable[..., Any]
+    # an argument naming a file handed in with the notebook (a transcript): read from the submission
+    submitted_file: str | None = None
+    # an argument naming a file the instructor wrote (a graded variant's scenario): read from the source folder
+    source_file: str | None = None
+    # the first argument is a written reply: the same words handed in by several students are named
+    judges_written_reply: bool = False
+
+
+TEST_CELL_FUNCTIONS: dict[str, TestCellFunction] = {}
+
+
+def for_test_cells(
+    *, submitted_file: str | None = None, source_file: str | None = None, judges_written_reply: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function that nbgrader test cells may call (and the judge may run outside the kernel)."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        TEST_CELL_FUNCTIONS[function.__name__] = TestCellFunction(
+            function, submitted_file, source_file, judges_written_reply
+        )
+        return function
+
+    return register
+
+
+# --------------------------------------------------------------------------------------------
 # Checks of form: shown to students when they validate, before any hidden test runs.
 # --------------------------------------------------------------------------------------------
 
@@ -101,6 +138,7 @@ def _read_label(text: str, number: int, labels: dict[str, str]) -> list[str]:
     return []
 
 
+@for_test_cells()
 def check_choice(answer: object, options: str | Iterable[str], name: str = "your answer") -> None:
     """Raise :class:`AnswerFormatError` unless ``answer`` is one of ``options`` (e.g. ``"abcd"``)."""
     opts = _options(options)
@@ -110,6 +148,7 @@ def check_choice(answer: object, options: str | Iterable[str], name: str = "your
         raise AnswerFormatError(f"{name} should be one letter: {', '.join(opts)}. It is {answer!r}.")
 
 
+@for_test_cells()
 def check_choices(answer: object, options: str | Iterable[str], name: str = "your answer") -> None:
     """Raise unless ``answer`` names letters of ``options``, e.g. ``"a, c"``."""
     opts = _options(options)
@@ -124,6 +163,7 @@ def check_choices(answer: object, options: str | Iterable[str], name: str = "you
                                 'separated by commas, like "a, c".')
 
 
+@for_test_cells()
 def check_labels(
     answer: object, keys: Iterable[str], labels: Iterable[str], name: str = "your answer"
 ) -> None:
@@ -142,6 +182,7 @@ def check_labels(
             )
 
 
+@for_test_cells()
 def check_text(answer: object, name: str = "your answer", min_words: int = MIN_WORDS) -> None:
     """Raise unless ``answer`` is a string of at least ``min_words`` words."""
     if not isinstance(answer, str):
@@ -152,6 +193,7 @@ def check_text(answer: object, name: str = "your answer", min_words: int = MIN_W
         raise AnswerFormatError(f"{name} is too short: write at least {min_words} words.")
 
 
+@for_test_cells()
 def check_reply(answer: object, client_statement: str | None = None, name: str = "your reply") -> None:
     """Raise unless ``answer`` is a written reply; else print how the skills analyser reads it.
 
@@ -175,6 +217,7 @@ def _points(fraction: float, points: float) -> float:
     return round(max(0.0, min(1.0, fraction)) * points, 2)
 
 
+@for_test_cells()
 def score_choice(answer: object, correct: str, points: float = 1) -> float:
     """Full points for the correct option, else 0."""
     got = _word(answer) == correct.lower()
@@ -182,6 +225,7 @@ def score_choice(answer: object, correct: str, points: float = 1) -> float:
     return _points(1.0 if got else 0.0, points)
 
 
+@for_test_cells()
 def score_choices(answer: object, correct: Iterable[str], options: str | Iterable[str], points: float = 1) -> float:
     """Partial credit for a choose-all-that-apply item: each option judged right or wrong."""
     opts = _options(options)
@@ -195,6 +239,7 @@ def score_choices(answer: object, correct: Iterable[str], options: str | Iterabl
     return _points(right / len(opts), points)
 
 
+@for_test_cells()
 def score_labels(answer: object, correct: Mapping[str, str], points: float = 1) -> float:
     """Partial credit: the share of items labelled as the key labels them."""
     given, _ = read_labels(answer)
@@ -456,6 +501,7 @@ def _capped(fraction: float, reply: str, keys: ClientKeys, caught: Caught, lines
     return fraction
 
 
+@for_test_cells(judges_written_reply=True)
 def score_reply(
     reply: object,
     rubric: str,
@@ -527,6 +573,7 @@ def mentions(text: str, concept: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@for_test_cells(judges_written_reply=True)
 def score_explanation(text: object, needs: Sequence[str], points: float, avoid: Sequence[str] = ()) -> float:
     """Partial credit for an explanation to a client: each idea in ``needs``, said in plain words.
 
@@ -694,6 +741,7 @@ def safety_criteria(session: Any) -> list[tuple[str, bool]]:
     return criteria
 
 
+@for_test_cells(submitted_file="transcript", source_file="scenario")
 def score_roleplay(
     transcript: str,
     scenario: str,

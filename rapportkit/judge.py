@@ -50,20 +50,18 @@ from rapportkit import grading
 from rapportkit.answers import read_answer_cell
 
 REPORT_TAG = "rapportkit-report:"
-# The grading functions a test cell may call: the public checks and scores, nothing else.
-ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
-    name
-    for name, obj in vars(grading).items()
-    if callable(obj) and (name.startswith("check_") or name.startswith("score_"))
-)
+# The grading functions a test cell may call: those grading registers with @for_test_cells, nothing else.
+ALLOWED_FUNCTIONS: frozenset[str] = frozenset(grading.TEST_CELL_FUNCTIONS)
 # Functions that judge a written reply (their first argument): the same reply handed in for several of
 # them is named in the batch report.
-WRITTEN_REPLY_FUNCTIONS = frozenset({"score_reply", "score_explanation"})
+WRITTEN_REPLY_FUNCTIONS = frozenset(n for n, f in grading.TEST_CELL_FUNCTIONS.items() if f.judges_written_reply)
 # Arguments that name a file of the submission: read from submitted/, never from the graded copy.
-PATH_ARGUMENTS: dict[str, str] = {"score_roleplay": "transcript"}
+PATH_ARGUMENTS: dict[str, str] = {
+    n: f.submitted_file for n, f in grading.TEST_CELL_FUNCTIONS.items() if f.submitted_file
+}
 # Arguments that may name a file the instructor wrote (a graded variant's scenario, ``maya.yaml``): read from the
 # assignment's source folder, never from the student's copy, which the student could have edited.
-SOURCE_ARGUMENTS: dict[str, str] = {"score_roleplay": "scenario"}
+SOURCE_ARGUMENTS: dict[str, str] = {n: f.source_file for n, f in grading.TEST_CELL_FUNCTIONS.items() if f.source_file}
 SOURCE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -148,7 +146,8 @@ def parse_test_cell(source: str) -> list[Call]:
             raise JudgeFormError(f"line {stmt.lineno}: only `grading.<function>(...)` calls are allowed")
         name = call.func.attr
         if name not in ALLOWED_FUNCTIONS:
-            raise JudgeFormError(f"line {stmt.lineno}: grading.{name} is not a check_* or score_* function")
+            raise JudgeFormError(f"line {stmt.lineno}: grading.{name} is not a function test cells may call "
+                                 f"(one of {', '.join(sorted(ALLOWED_FUNCTIONS))})")
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             raise JudgeFormError(f"line {stmt.lineno}: no *args or **kwargs")
         calls.append(
@@ -220,7 +219,7 @@ def run_calls(
     A file argument of :data:`PATH_ARGUMENTS` is read from ``submitted``; one of :data:`SOURCE_ARGUMENTS` that
     names a file (a scenario ``.yaml``) from ``source``, the instructor's assignment folder.
     """
-    get = functions or (lambda name: getattr(grading, name))
+    get = functions or (lambda name: grading.TEST_CELL_FUNCTIONS[name].function)
     verdict = Verdict()
     buffer = io.StringIO()
     for call in calls:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapportkit import grading
+from rapportkit import grading, judge
 from rapportkit.grading import AnswerFormatError
 
 JOHN = ("Honestly I almost didn't come. Where I'm from, men sort out their own problems. "
@@ -232,3 +232,14 @@ def test_saying_the_opposite_of_a_harm_is_not_that_harm(text: str, avoid: str):
     """An `unless` phrase in the same sentence cancels the match: the answer says it will not do the harm."""
     assert grading.mentions(text, avoid) == ()
     assert grading.score_explanation(text, ["confidentiality_limits"], 2, avoid=[avoid]) > 0
+
+
+def test_test_cells_may_call_only_the_functions_grading_registers():
+    """Registered one by one with @for_test_cells: a new helper is never callable from a test cell by its name."""
+    assert judge.ALLOWED_FUNCTIONS == set(grading.TEST_CELL_FUNCTIONS)
+    assert {"score_roleplay", "score_reply", "check_choice"} <= judge.ALLOWED_FUNCTIONS
+    assert "mentions" not in judge.ALLOWED_FUNCTIONS and "concepts" not in judge.ALLOWED_FUNCTIONS
+    assert judge.PATH_ARGUMENTS == {"score_roleplay": "transcript"}
+    assert judge.SOURCE_ARGUMENTS == {"score_roleplay": "scenario"}
+    with pytest.raises(judge.JudgeFormError, match="grading.concepts is not a function test cells may call"):
+        judge.parse_test_cell("grading.concepts()")
