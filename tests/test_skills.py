@@ -580,7 +580,7 @@ def test_two_word_openers_are_stripped_whole(utterance, behaviour, qtype):
 
 # --- idioms and metaphors for feelings (idioms.yaml) --------------------------------------------
 
-from rapportkit.skills.flags import feelings_in, idioms_in  # noqa: E402
+from rapportkit.skills.feelings import feelings_in, idioms_in  # noqa: E402
 from rapportkit.skills.text import normalise  # noqa: E402
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import behaviour_data
-from .text import Sentence, Text, sentences, words
+from .feelings import feelings_in
+from .lexicon import behaviour_data, flags_data
+from .text import Sentence, Text, normalise, sentences, words
 
 _PRONOUN_SUBJECT = re.compile(
     r"^(do|does|did|are|is|was|were|have|has|had|can|could|will|would|shall|should|may|might|am|must"
@@ -122,8 +123,6 @@ _EMBEDDED_AUX = re.compile(
 
 
 def _flag_regex(kind: str) -> re.Pattern[str]:
-    from .lexicon import flags_data
-
     return flags_data()[kind]["regex"]
 
 
@@ -133,8 +132,6 @@ def third_party_verdicts(text: str, client_words: set[str]) -> list[re.Match[str
     A verdict the client gave themselves ("My sister is so selfish." - "Your sister is selfish.")
     is their view given back, so it does not count.
     """
-    from .lexicon import flags_data
-
     out = []
     for m in flags_data()["judging"]["third_party"]["regex"].finditer(text):
         verdict = words(m.group("verdict") or "")
@@ -300,8 +297,6 @@ def label_sentences(
     ``client_names`` (the client's names) let a sentence about the client in the third person
     ("Sam has panic attacks") count as information rather than a reflection.
     """
-    from .text import normalise
-
     client_words = content_words(normalise(client_statement).norm) if client_statement else set()
     names = [re.escape(n.strip().lower()) for n in client_names if n.strip()]
     subjects = names + ["he", "she", "(my|the|this|our) (client|patient)"]
@@ -413,9 +408,6 @@ def _draws_strands_together(labels: list[SentenceLabel]) -> bool:
 
 def reflection_type(labels: list[SentenceLabel], client_statement: str | None) -> str:
     """'simple' or 'complex': points for adding meaning or feeling, against points for recapping facts."""
-    from .flags import feelings_in
-    from .text import normalise
-
     d = behaviour_data()
     if _draws_strands_together(labels):
         return "complex"

@@ -29,7 +29,7 @@ from functools import cache
 from lemminflect import getAllLemmas
 
 from .behaviour import STOPWORDS
-from .flags import feelings_in
+from .feelings import feelings_in
 from .lexicon import feelings_data
 from .text import normalise, sentences, words
 
