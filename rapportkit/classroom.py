@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TextIO
 
 from rapportkit import course, grade_worker, judge
+from rapportkit import report as rreport
 from rapportkit.course import REPO_ROOT, StepResult
+from rapportkit.export import assignment_skills
 from rapportkit.instructor.lms import LMS_FORMATS
 
 LOCKED = "database is locked"
@@ -280,9 +282,6 @@ def report(assignment: str, course_dir: Path | str = REPO_ROOT, out_dir: Path | 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rapportkit import report as rreport
-    from rapportkit.export import assignment_skills
-
     root = Path(course_dir)
     out = Path(out_dir) if out_dir else root / "reports"
     out.mkdir(parents=True, exist_ok=True)
@@ -402,8 +401,6 @@ def cmd_export(args) -> int:  # noqa: ANN001
 
 def cmd_report(args) -> int:  # noqa: ANN001
     """Plots of the class's scores; item difficulty and discrimination, and role-plays handed in alike, as text."""
-    from rapportkit import report as rreport
-
     try:
         paths = report(args.assignment, args.course_dir, args.out)
     except (FileNotFoundError, ValueError) as err:

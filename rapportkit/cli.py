@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from rapportkit import course, demo, grade_worker, report
+from rapportkit import classroom, course, demo, grade_worker, report
 
 DEFAULT_COHORT = course.REPO_ROOT / "tests" / "data" / "cohort" / "01_trust.yaml"
 
@@ -99,8 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--course-dir", default=str(course.REPO_ROOT), help="folder holding nbgrader_config.py")
 
     # Class scale (issue 6): release, collect, autograde --jobs, feedback, export, report.
-    from rapportkit import classroom
-
     classroom.add_commands(crs_sub)
     return parser
 

@@ -10,6 +10,7 @@ import nbformat
 import yaml
 
 from rapportkit.course import REPO_ROOT
+from rapportkit.roleplay import RecordedRolePlay
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -88,9 +89,7 @@ def build_submissions(cohort_file: Path, course_dir: Path = REPO_ROOT) -> dict[s
 
 def write_transcript(scenario: str, turns: list[str], path: Path) -> Path:
     """Play a role-play with the real engine, as a student would, saving its transcript to ``path``."""
-    from rapportkit.roleplay import RolePlay
-
-    session = RolePlay(scenario, transcript_path=path, resume=False)
+    session = RecordedRolePlay(scenario, path, resume=False)
     for turn in turns:
         session.respond(turn)
     return path

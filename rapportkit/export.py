@@ -18,14 +18,13 @@ from nbgrader.plugins.export import ExportPlugin
 from traitlets import Enum
 
 from rapportkit.instructor.lms import LMS_FORMATS, GradeTable, write
+from rapportkit.roleplay import scenario_names
 
 
 @lru_cache(maxsize=1)
 def _client_names() -> frozenset[str]:
     """Names of the shipped role-play clients: they tag cells but are not skills."""
     try:
-        from rapportkit.roleplay import scenario_names
-
         return frozenset(scenario_names())
     except Exception:  # a broken scenario must not stop an export
         return frozenset()

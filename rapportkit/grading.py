@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from rapportkit.roleplay import TranscriptError, verify_transcript
 from rapportkit.skills import Analysis, ClientProfile, analyse, coach_feedback
 from rapportkit.skills.analyser import head
 from rapportkit.skills.keys import ECHO_AT, Caught, ClientKeys, catch_keys, stock
@@ -763,8 +764,6 @@ def score_roleplay(
     missing transcript scores 0 with a message; a transcript whose claims differ from what its turns earn is
     reported, and graded on the turns.
     """
-    from rapportkit.roleplay import TranscriptError, verify_transcript
-
     try:
         session, problems = verify_transcript(transcript, scenario, keys=keys)
     except (TranscriptError, OSError) as err:

@@ -48,6 +48,8 @@ from traitlets import Bool, Integer
 
 from rapportkit import grading
 from rapportkit.answers import read_answer_cell
+from rapportkit.roleplay import ScenarioError, is_kept_attempt, is_silence, load_scenario, scenario_names
+from rapportkit.roleplay.transcript import FORMAT
 
 REPORT_TAG = "rapportkit-report:"
 # The grading functions a test cell may call: those grading registers with @for_test_cells, nothing else.
@@ -511,9 +513,6 @@ _PLAYED: dict[tuple[str, int, int, int], _Played | None] = {}
 
 def _played(path: Path) -> _Played | None:
     """The inputs of the transcript at ``path`` (a file :func:`safe_submitted_file` let through); None if none."""
-    from rapportkit.roleplay import is_kept_attempt, is_silence
-    from rapportkit.roleplay.transcript import FORMAT
-
     if is_kept_attempt(path):
         return None
     try:
@@ -554,8 +553,6 @@ def _played(path: Path) -> _Played | None:
 @functools.lru_cache(maxsize=64)
 def _choice_turns(scenario: str) -> frozenset[str] | None:
     """The choice turns of a shipped scenario (their inputs are option ids, not typed); None if not shipped."""
-    from rapportkit.roleplay import ScenarioError, load_scenario, scenario_names
-
     if scenario not in scenario_names():  # a name from a student's file: never read as a path
         return None
     try:

@@ -14,6 +14,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from rapportkit.answers import REPLY_PREFIX, notebook_answers
+from rapportkit.plots import progress_chart
+from rapportkit.roleplay import TranscriptError, is_kept_attempt, load_transcript, verify_transcript
 from rapportkit.skills import analyse
 
 STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
@@ -58,8 +60,6 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
             # Written replies only: choices and labels are words too, but not words said to a client.
             if name.startswith(REPLY_PREFIX) and isinstance(value, str) and len(value.split()) >= 3:
                 _count_analysis(counts, analyse(value))
-    from rapportkit.roleplay import TranscriptError, is_kept_attempt, load_transcript, verify_transcript
-
     for tr_path in sorted(root.rglob("roleplay_*.json")):
         step = _step_of(tr_path)
         if step is None or is_kept_attempt(tr_path):
@@ -95,8 +95,6 @@ def session_figures(transcript: Path | str, scenario: Path | str) -> str:
     complex reflection, something else), then the reflection-to-question ratio and the share of complex
     reflections against MITI's thresholds. It replays the saved transcript; no grade is given here.
     """
-    from rapportkit.roleplay import TranscriptError, verify_transcript
-
     try:
         session, _ = verify_transcript(transcript, scenario)
     except TranscriptError as err:
@@ -136,8 +134,6 @@ def show_progress(root: Path | str = "..") -> Figure | None:
 
     The default, the folder above this one, holds ``exercises/`` when a lesson in ``course/`` calls it.
     """
-    from rapportkit.plots import progress_chart
-
     profiles = step_profiles(root)
     if not profiles:
         print(

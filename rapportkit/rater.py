@@ -26,7 +26,7 @@ import yaml
 from rapportkit import grading
 from rapportkit.answers import read_answer_cell
 from rapportkit.judge import parse_test_cell
-from rapportkit.roleplay import RolePlay
+from rapportkit.roleplay import RecordedRolePlay, RolePlay
 
 # Stock replies a student might paste into every item: they fit any client.
 GENERIC_REPLIES = (
@@ -85,7 +85,7 @@ class RoleplayItem:
         """Points for a session that presses the best button and types ``typed`` in turn on free-text turns."""
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "roleplay.json"
-            rp = RolePlay(self.scenario, transcript_path=path)
+            rp = RecordedRolePlay(self.scenario, path)
             free = 0
             for _ in range(60):
                 if rp.finished:

@@ -33,11 +33,13 @@ from rapportkit.plots import figure_png, rapport_curve
 from rapportkit.roleplay import (
     INTAKE_IDS,
     INTAKE_LABELS,
+    RecordedRolePlay,
     RolePlay,
     Scenario,
     SessionSummary,
     TranscriptError,
     TurnResult,
+    open_session,
 )
 from rapportkit.roleplay.transcript import transcript_conflict
 
@@ -69,7 +71,7 @@ class RolePlayWidget(widgets.VBox):
         graded: bool | None = None,
         **kwargs: Any,
     ):
-        self.session = RolePlay(scenario, transcript_path=transcript_path)
+        self.session: RolePlay = open_session(scenario, transcript_path)
         sc = self.session.scenario
         # A graded run is one attempt with no hints, no coaching and no rapport meter: the grade comes from the
         # grader's replay. A scenario that keeps its keys apart is always graded (it cannot coach without them).
@@ -166,8 +168,9 @@ class RolePlayWidget(widgets.VBox):
         self._say(name, sc.opening)
         for result in self.session.history:
             self._show_result(result)
-        if self.session.resume_problem:
-            self.coach.value = f"<i>{_esc(self.session.resume_problem)}</i>"
+        problem = self.session.resume_problem if isinstance(self.session, RecordedRolePlay) else None
+        if problem:
+            self.coach.value = f"<i>{_esc(problem)}</i>"
         self._refresh()
         if self.session.finished:
             self._show_summary(self.session.summary())
@@ -251,7 +254,7 @@ class RolePlayWidget(widgets.VBox):
         self.coach.value = ""
         self.summary_html.value = ""
         self._clear_reply()
-        path = self.session.transcript_path
+        path = self.transcript_path
         if path is None:
             self._set_notice(
                 "A new session has started. The earlier attempt was not kept: this role-play is not saved to a file."
@@ -269,6 +272,11 @@ class RolePlayWidget(widgets.VBox):
         self._refresh()
         # The pressed button is now hidden; give keyboard users somewhere to be: the first thing to answer with.
         (self.choice_buttons[0] if self.choice_buttons else self.reply).focus()
+
+    @property
+    def transcript_path(self) -> Path | None:
+        """The file every turn is saved to, or None for a session in memory only."""
+        return self.session.transcript_path if isinstance(self.session, RecordedRolePlay) else None
 
     def _overtaken(self) -> bool:
         """Whether another window has saved to this session's file since this one: if so, say so (nothing is played)."""
@@ -379,7 +387,7 @@ class RolePlayWidget(widgets.VBox):
 
     def _show_summary(self, summary: SessionSummary) -> None:
         if self.graded:  # what the session earned is the grader's replay to say, with the keys it keeps
-            where = f" in {_esc(self.session.transcript_path.name)}" if self.session.transcript_path else ""
+            where = f" in {_esc(self.transcript_path.name)}" if self.transcript_path else ""
             self.summary_html.value = (
                 f"<div role='region' aria-label='Session summary'><h4>Session saved ({summary.turns} turns)</h4>"
                 f"<p>Your session is saved{where} and is graded when you hand in this notebook. "

@@ -10,7 +10,7 @@ import pytest
 
 from rapportkit import grading
 from rapportkit.judge import Answers, parse_test_cell, run_calls
-from rapportkit.roleplay import RolePlay, ScenarioError, verify_transcript
+from rapportkit.roleplay import ScenarioError, open_session, verify_transcript
 from rapportkit.roleplay.loader import parse_scenario
 from rapportkit.widgets import RolePlayWidget
 from tests.test_roleplay_engine import TOY
@@ -44,7 +44,7 @@ def test_a_variant_keeps_no_keys_and_its_route_cannot_depend_on_them() -> None:
 def test_the_grader_replays_with_the_keys_the_student_never_had(tmp_path: Path) -> None:
     scenario = write(tmp_path)
     path = tmp_path / "roleplay_toy.json"
-    live = RolePlay(scenario, transcript_path=path)
+    live = open_session(scenario, transcript_path=path)
     assert live.respond(MISS).rule == "reflection"  # without the keys the client cannot tell
     live.respond("a")
     replayed, problems = verify_transcript(path, scenario, keys=KEYS)
@@ -76,7 +76,7 @@ def test_the_judge_reads_the_instructors_scenario_never_the_students_copy(tmp_pa
     write(source)
     # the student's copy makes every reply a triumph; the judge must not read it
     write(submitted, VARIANT.replace("rapport: -30", "rapport: 30"))
-    rp = RolePlay(submitted / "toy.yaml", transcript_path=submitted / "roleplay_toy.json")
+    rp = open_session(submitted / "toy.yaml", transcript_path=submitted / "roleplay_toy.json")
     rp.respond(MISS)
     rp.respond("b")
     call = parse_test_cell(f'grading.score_roleplay("roleplay_toy.json", "toy.yaml", points=3, min_rapport=40, '

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rapportkit import grading
-from rapportkit.roleplay import RolePlay
+from rapportkit.roleplay import RolePlay, open_session
 
 JOHN_GOOD = ["a", "It sounds like walking in here took a lot, and part of you nearly kept walking.", "explain",
              "It sounds like you're worried your mates would see this as weakness.", "both_sides",
@@ -18,7 +18,7 @@ JOHN_GOOD = ["a", "It sounds like walking in here took a lot, and part of you ne
 def play(tmp_path: Path, scenario: str, pick) -> tuple[Path, RolePlay]:
     """Play a whole session: ``pick(rp)`` gives each input (an option id on a choice turn)."""
     path = tmp_path / f"roleplay_{scenario}.json"
-    rp = RolePlay(scenario, transcript_path=path)
+    rp = open_session(scenario, transcript_path=path)
     for _ in range(30):
         if rp.finished:
             break

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rapportkit import grading
-from rapportkit.roleplay import RolePlay, ScenarioError, load_scenario
+from rapportkit.roleplay import RolePlay, ScenarioError, load_scenario, open_session
 from rapportkit.roleplay.loader import parse_scenario
 from rapportkit.skills import analyse
 from rapportkit.skills.risk import read_risk
@@ -24,7 +24,7 @@ GOOD = [*BEFORE_RISK, ASK, PLAN, MEANS, "protocol"]
 
 
 def play(inputs: list[str], path: Path | None = None) -> RolePlay:
-    rp = RolePlay("leo", transcript_path=path)
+    rp = open_session("leo", transcript_path=path)
     for text in inputs:
         rp.respond(text)
     return rp
@@ -185,7 +185,7 @@ def test_the_risk_role_play_is_graded_on_the_path(tmp_path: Path, capsys) -> Non
 
 def test_safety_grading_needs_a_risk_path(tmp_path: Path) -> None:
     path = tmp_path / "roleplay_kofi.json"
-    rp = RolePlay("kofi", transcript_path=path)
+    rp = open_session("kofi", transcript_path=path)
     rp.respond(rp.choices[0][0])
     with pytest.raises(ValueError, match="has no risk path"):
         grading.score_roleplay(str(path), "kofi", points=4, safety=True)

@@ -16,6 +16,7 @@ from rapportkit.roleplay import (
     kept_attempts,
     load_scenario,
     load_transcript,
+    open_session,
     replay,
     verify_transcript,
 )
@@ -34,7 +35,7 @@ GOOD_INPUTS = [
 
 
 def play(path: Path, inputs: list[str]) -> RolePlay:
-    rp = RolePlay("john", transcript_path=path)
+    rp = open_session("john", transcript_path=path)
     for text in inputs:
         rp.respond(text)
     return rp
@@ -42,7 +43,7 @@ def play(path: Path, inputs: list[str]) -> RolePlay:
 
 def test_every_turn_is_saved(tmp_path: Path) -> None:
     path = tmp_path / "john_transcript.json"
-    rp = RolePlay("john", transcript_path=path)
+    rp = open_session("john", transcript_path=path)
     assert not path.exists()  # nothing written until the student acts
     rp.respond("a")
     data = json.loads(path.read_text())
@@ -137,7 +138,7 @@ def test_rerunning_the_notebook_resumes_instead_of_wiping(tmp_path: Path) -> Non
     path = tmp_path / "t.json"
     live = play(path, GOOD_INPUTS[:3])
     before = path.read_text()
-    again = RolePlay("john", transcript_path=path)
+    again = open_session("john", transcript_path=path)
     assert path.read_text() == before  # not rewritten on construction
     assert again.rapport_curve == live.rapport_curve and again.current_turn_id == live.current_turn_id
 
@@ -145,7 +146,7 @@ def test_rerunning_the_notebook_resumes_instead_of_wiping(tmp_path: Path) -> Non
 def test_resume_of_a_broken_file_starts_fresh_and_keeps_it_beside_the_new_one(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     path.write_text("garbage")
-    rp = RolePlay("john", transcript_path=path)
+    rp = open_session("john", transcript_path=path)
     assert rp.resume_problem and "starting a new session" in rp.resume_problem
     assert path.read_text() == "garbage" and rp.history == []  # nothing is touched on construction
     rp.respond("a")
@@ -161,7 +162,7 @@ def test_a_truncated_transcript_is_never_overwritten(tmp_path: Path) -> None:
     play(path, GOOD_INPUTS[:3])
     cut = path.read_text()[:-40]
     path.write_text(cut)
-    rp = RolePlay("john", transcript_path=path)
+    rp = open_session("john", transcript_path=path)
     rp.respond("a")
     assert (tmp_path / "roleplay_john.attempt-1.json").read_text() == cut
 
@@ -269,7 +270,7 @@ def test_start_again_without_a_file(tmp_path: Path) -> None:
     rp = RolePlay("john")
     rp.respond("a")
     assert rp.start_again() is None and rp.history == []
-    saved = RolePlay("john", transcript_path=tmp_path / "t.json")
+    saved = open_session("john", transcript_path=tmp_path / "t.json")
     assert saved.start_again() is None and not (tmp_path / "t.json").exists()
 
 
@@ -325,7 +326,7 @@ def test_a_session_and_a_transcript_have_a_bounded_number_of_turns(tmp_path: Pat
 
 def test_a_second_session_never_overwrites_the_first(tmp_path: Path) -> None:
     path = tmp_path / "roleplay_john.json"
-    first, second = RolePlay("john", transcript_path=path), RolePlay("john", transcript_path=path)
+    first, second = open_session("john", transcript_path=path), open_session("john", transcript_path=path)
     first.respond("a")
     saved = path.read_text()
     with pytest.raises(TranscriptError) as err:
@@ -346,7 +347,7 @@ def test_a_second_session_never_overwrites_the_first(tmp_path: Path) -> None:
 def test_the_cell_run_again_takes_over_and_the_old_window_is_told(tmp_path: Path) -> None:
     path = tmp_path / "roleplay_john.json"
     old = play(path, GOOD_INPUTS[:2])
-    new = RolePlay("john", transcript_path=path)  # resumed: it holds what the file holds
+    new = open_session("john", transcript_path=path)  # resumed: it holds what the file holds
     assert transcript_conflict(new) is None and transcript_conflict(old) is None  # neither is behind yet
     new.respond(GOOD_INPUTS[2])
     assert [t["input"] for t in load_transcript(path)["turns"]] == GOOD_INPUTS[:3]
@@ -362,7 +363,7 @@ def test_the_cell_run_again_takes_over_and_the_old_window_is_told(tmp_path: Path
 def test_start_again_still_writes_a_fresh_file_and_an_old_window_is_told(tmp_path: Path) -> None:
     path = tmp_path / "roleplay_john.json"
     old = play(path, ["a"])
-    new = RolePlay("john", transcript_path=path)
+    new = open_session("john", transcript_path=path)
     kept = new.start_again()  # the new window starts again: old's file is kept as attempt 1
     assert kept == tmp_path / "roleplay_john.attempt-1.json" and not path.exists()
     problem = transcript_conflict(old)
@@ -382,7 +383,7 @@ def test_start_again_still_writes_a_fresh_file_and_an_old_window_is_told(tmp_pat
 def test_a_resumed_window_that_never_wrote_is_told_when_another_starts_again(tmp_path: Path) -> None:
     path = tmp_path / "roleplay_john.json"
     play(path, GOOD_INPUTS[:2])
-    old, new = RolePlay("john", transcript_path=path), RolePlay("john", transcript_path=path)
+    old, new = open_session("john", transcript_path=path), open_session("john", transcript_path=path)
     new.start_again()
     with pytest.raises(TranscriptError, match="roleplay_john.attempt-1.json"):
         old.respond(GOOD_INPUTS[2])
@@ -394,7 +395,7 @@ def test_a_resumed_window_that_never_wrote_is_told_when_another_starts_again(tmp
 def test_one_window_starting_again_twice_is_never_told_off(tmp_path: Path) -> None:
     path = tmp_path / "roleplay_john.json"
     play(path, ["a"])
-    rp = RolePlay("john", transcript_path=path)  # the cell run again: resumed, never written
+    rp = open_session("john", transcript_path=path)  # the cell run again: resumed, never written
     rp.start_again()
     rp.respond("a")  # the same first choice as the kept attempt: still its own fresh session
     rp.start_again()

@@ -1,8 +1,8 @@
 """Role-plays with simulated clients: scenario loader, deterministic engine, transcripts and replay.
 
 ```python
-from rapportkit.roleplay import load_scenario, RolePlay, replay
-rp = RolePlay(load_scenario("john"), transcript_path="john_transcript.json")
+from rapportkit.roleplay import open_session, replay
+rp = open_session("john", transcript_path="john_transcript.json")  # RolePlay in memory without a path
 rp.respond("a")                     # a choice turn: the option id
 rp.respond("It sounds like coming here took some courage.")  # a free-text turn
 rp.summary()
@@ -22,11 +22,13 @@ from rapportkit.roleplay.loader import (
 )
 from rapportkit.roleplay.summary import INTAKE_IDS, INTAKE_LABELS, SessionSummary, summarise
 from rapportkit.roleplay.transcript import (
+    RecordedRolePlay,
     TranscriptError,
     archive_transcript,
     is_kept_attempt,
     kept_attempts,
     load_transcript,
+    open_session,
     replay,
     save_transcript,
     verify_transcript,
@@ -36,6 +38,7 @@ __all__ = [
     "INTAKE_IDS",
     "INTAKE_LABELS",
     "Problem",
+    "RecordedRolePlay",
     "RolePlay",
     "Scenario",
     "ScenarioError",
@@ -50,6 +53,7 @@ __all__ = [
     "load_scenario",
     "load_scenarios",
     "load_transcript",
+    "open_session",
     "parse_scenario",
     "replay",
     "save_transcript",

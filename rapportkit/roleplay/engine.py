@@ -31,6 +31,7 @@ from typing import Any
 
 from rapportkit.roleplay.loader import PROBLEM_RULES, SKILL_RULES, Scenario, client_keys, load_scenario
 from rapportkit.roleplay.summary import SessionSummary, summarise
+from rapportkit.skills import ClientProfile, analyse, coach_feedback, intake_questions
 from rapportkit.skills.feedback import skill_phrase
 from rapportkit.skills.keys import ECHO_AT, catch_keys, echo_share, shared_content_words, stock
 from rapportkit.skills.risk import GOOD_ACTS, RiskReading, read_risk, risk_label, risk_note
@@ -112,32 +113,19 @@ class TurnResult:
 
 
 class RolePlay:
-    """One session with a simulated client.
+    """One session with a simulated client, in memory: no files (a transcript is a layer over it,
+    :class:`rapportkit.roleplay.transcript.RecordedRolePlay`).
 
-    ``RolePlay(scenario, transcript_path=None)``; ``scenario`` is a ``Scenario``, a shipped name
-    (``"john"``) or a path. With ``transcript_path`` every turn is saved to that JSON file, and an
-    existing transcript there is resumed (so re-running a notebook, as nbgrader does, never wipes it).
-    ``start_again()`` keeps that file as an earlier attempt and starts a fresh session.
+    ``RolePlay(scenario)``; ``scenario`` is a ``Scenario``, a shipped name (``"john"``) or a path.
+    ``start_again()`` starts a fresh session.
     """
 
-    def __init__(
-        self,
-        scenario: Scenario | str | Path,
-        transcript_path: str | Path | None = None,
-        resume: bool = True,
-        keys: Mapping[str, Mapping[str, Any]] | None = None,
-    ):
+    def __init__(self, scenario: Scenario | str | Path, keys: Mapping[str, Mapping[str, Any]] | None = None):
         self.scenario: Scenario = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
         # What the client said on each free-text turn, when the scenario keeps its keys apart (a graded variant:
         # the keys live in the grader's hidden test, so a student's copy of the scenario plays without them).
         self.keys = {tid: client_keys({"client_said": said}) for tid, said in (keys or {}).items()}
-        self.transcript_path = Path(transcript_path) if transcript_path is not None else None
-        self.resume_problem: str | None = None
-        # A transcript that could not be resumed is kept aside (as an earlier attempt) before the first save.
-        self._keep_damaged = False
         self._reset()
-        if self.transcript_path is not None and resume and self.transcript_path.exists():
-            self._resume()
 
     def _reset(self) -> None:
         self.rapport: int = self.scenario.start_rapport
@@ -215,36 +203,21 @@ class RolePlay:
         self.history.append(result)
         self.rapport_curve.append(result.rapport)
         self.last_client_line = result.client_reply
-        self._save()
         return result
 
     def end(self) -> SessionSummary:
         """The student ends the session early (or after an ending); returns the summary."""
         if not self.finished:
             self.ended_by_student = True
-        self._save()
         return self.summary()
 
     def start_again(self) -> Path | None:
-        """Start a fresh session, first moving the transcript aside as an earlier attempt.
-
-        Returns where the previous transcript was kept (``roleplay_john.attempt-1.json``...), or None if
-        there was no file to keep. The new session saves to ``transcript_path`` from its first turn. If the
-        file cannot be moved, raises ``TranscriptError`` and this session carries on unchanged.
-        """
-        kept = None
-        if self.transcript_path is not None:
-            from rapportkit.roleplay.transcript import archive_transcript
-
-            kept = archive_transcript(self.transcript_path)  # raises before anything is reset
+        """Start a fresh session. Returns where an earlier transcript was kept: none here, in memory."""
         self._reset()
-        self.resume_problem = None
-        return kept
+        return None
 
     def summary(self) -> SessionSummary:
         """Counts of questions and reflections, MITI bands, rapport curve, intake questions asked."""
-        from rapportkit.skills import intake_questions  # local: keeps import of the engine light
-
         asked: list[str] = []
         for r in self.history:
             if r.analysis is not None:
@@ -260,9 +233,7 @@ class RolePlay:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _client_profile(self) -> Any:
-        from rapportkit.skills import ClientProfile
-
+    def _client_profile(self) -> ClientProfile:
         c = self.scenario.client
         avoid = tuple(c.get("avoid_names", ()))
         if c.get("intake_name") and c["intake_name"] not in avoid:
@@ -270,8 +241,6 @@ class RolePlay:
         return ClientProfile(name=c["name"], pronouns=c["pronouns"], avoid_names=avoid)
 
     def _analyse(self, text: str) -> Any:
-        from rapportkit.skills import analyse
-
         earlier = " ".join([self.scenario.opening, *(r.client_reply for r in self.history[:-1])][-6:])
         return analyse(text, client_statement=self.last_client_line, client=self._client_profile(), context=earlier)
 
@@ -287,8 +256,6 @@ class RolePlay:
             ids = ", ".join(o["id"] for o in options)
             raise ValueError(f"{picked!r} is not an option here; expected one of: {ids}")
         analysis = self._analyse(option["text"])
-        from rapportkit.skills import intake_questions
-
         # the student's own words ask; a button's words are the author's, so only what it does is kept
         reading = self._read_risk(turn, option["text"], typed=False)
         feedback = f"{option['technique'][:1].upper()}{option['technique'][1:]}. {option['coach']}"
@@ -329,8 +296,6 @@ class RolePlay:
                 rule=rule_name,
                 technique="silence",
             )
-        from rapportkit.skills import coach_feedback, intake_questions
-
         analysis = self._analyse(text)
         feedback = coach_feedback(analysis)
         reading = self._read_risk(turn, text) if analysis.readable else RiskReading()
@@ -611,48 +576,6 @@ class RolePlay:
                 self._revealed.add(i)
                 return (reveals[i]["text"],)
         return ()
-
-    def _save(self) -> None:
-        if self.transcript_path is not None:
-            from rapportkit.roleplay.transcript import archive_transcript, save_transcript
-
-            if self._keep_damaged:
-                # Raises TranscriptError, saving nothing, if the damaged file cannot be kept: it is never lost.
-                kept = archive_transcript(self.transcript_path)
-                self._keep_damaged = False
-                if kept is not None:
-                    self.resume_problem = f"The file that could not be continued is kept as {kept.name}."
-            save_transcript(self, self.transcript_path)
-
-    def _resume(self) -> None:
-        from rapportkit.roleplay.transcript import TranscriptError, load_transcript
-
-        assert self.transcript_path is not None
-        try:
-            data = load_transcript(self.transcript_path)
-            if data.get("scenario") != self.scenario.id:
-                raise TranscriptError(f"it belongs to the scenario {data.get('scenario')!r}")
-            for item in data.get("turns", []):
-                self.respond_quietly(item["input"])
-            if data.get("ended_by_student"):
-                self.ended_by_student = True
-        except (TranscriptError, ValueError, KeyError, TypeError, RuntimeError) as err:
-            # Never overwrite what is there on construction: start fresh in memory and say why.
-            self.resume_problem = (
-                f"Could not continue the saved session in {self.transcript_path} ({err}); "
-                "starting a new session. That file is kept beside the new one, as an earlier attempt, "
-                "when you reply."
-            )
-            self._keep_damaged = True
-            self._reset()
-
-    def respond_quietly(self, text_or_choice: str) -> TurnResult:
-        """Play a turn without saving (used when replaying or resuming)."""
-        path, self.transcript_path = self.transcript_path, None
-        try:
-            return self.respond(text_or_choice)
-        finally:
-            self.transcript_path = path
 
 
 def _join(items: Any) -> str:

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rapportkit.roleplay.engine import MAX_TURNS, RolePlay
+from rapportkit.roleplay.engine import MAX_TURNS, RolePlay, TurnResult
 from rapportkit.roleplay.loader import Scenario, load_scenario
+from rapportkit.roleplay.summary import SessionSummary
 
 FORMAT = "rapportkit.roleplay.transcript"
 VERSION = 1
@@ -35,6 +36,91 @@ VERSION = 1
 
 class TranscriptError(ValueError):
     """A transcript is missing, unreadable, or not a Rapport Lab transcript (grade it 0, show the message)."""
+
+
+class RecordedRolePlay(RolePlay):
+    """A session that saves every turn to a transcript file, and resumes from it.
+
+    An existing transcript at ``transcript_path`` is resumed (so re-running a notebook, as nbgrader does, never
+    wipes it); ``start_again()`` keeps that file as an earlier attempt and starts a fresh session.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        transcript_path: str | Path,
+        resume: bool = True,
+        keys: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
+        super().__init__(scenario, keys=keys)
+        self.transcript_path = Path(transcript_path)
+        self.resume_problem: str | None = None
+        # A transcript that could not be resumed is kept aside (as an earlier attempt) before the first save.
+        self._keep_damaged = False
+        if resume and self.transcript_path.exists():
+            self._resume()
+
+    def respond(self, text_or_choice: str) -> TurnResult:
+        result = super().respond(text_or_choice)
+        self._save()
+        return result
+
+    def end(self) -> SessionSummary:
+        summary = super().end()
+        self._save()
+        return summary
+
+    def start_again(self) -> Path | None:
+        """Start a fresh session, first moving the transcript aside as an earlier attempt.
+
+        Returns where the previous transcript was kept (``roleplay_john.attempt-1.json``...), or None if
+        there was no file to keep. The new session saves to ``transcript_path`` from its first turn. If the
+        file cannot be moved, raises ``TranscriptError`` and this session carries on unchanged.
+        """
+        kept = archive_transcript(self.transcript_path)  # raises before anything is reset
+        super().start_again()
+        self.resume_problem = None
+        return kept
+
+    def _save(self) -> None:
+        if self._keep_damaged:
+            # Raises TranscriptError, saving nothing, if the damaged file cannot be kept: it is never lost.
+            kept = archive_transcript(self.transcript_path)
+            self._keep_damaged = False
+            if kept is not None:
+                self.resume_problem = f"The file that could not be continued is kept as {kept.name}."
+        save_transcript(self, self.transcript_path)
+
+    def _resume(self) -> None:
+        try:
+            data = load_transcript(self.transcript_path)
+            if data.get("scenario") != self.scenario.id:
+                raise TranscriptError(f"it belongs to the scenario {data.get('scenario')!r}")
+            for item in data.get("turns", []):
+                RolePlay.respond(self, item["input"])  # replayed, not saved again
+            if data.get("ended_by_student"):
+                self.ended_by_student = True
+        except (TranscriptError, ValueError, KeyError, TypeError, RuntimeError) as err:
+            # Never overwrite what is there on construction: start fresh in memory and say why.
+            self.resume_problem = (
+                f"Could not continue the saved session in {self.transcript_path} ({err}); "
+                "starting a new session. That file is kept beside the new one, as an earlier attempt, "
+                "when you reply."
+            )
+            self._keep_damaged = True
+            self._reset()
+
+
+def open_session(
+    scenario: Scenario | str | Path,
+    transcript_path: str | Path | None = None,
+    resume: bool = True,
+    keys: Mapping[str, Mapping[str, Any]] | None = None,
+) -> RolePlay:
+    """A session: saved to ``transcript_path`` turn by turn when one is given, else in memory only."""
+    if transcript_path is None:
+        return RolePlay(scenario, keys=keys)
+    return RecordedRolePlay(scenario, transcript_path, resume=resume, keys=keys)
 
 
 def transcript_data(rp: RolePlay) -> dict[str, Any]:
@@ -110,7 +196,8 @@ def transcript_conflict(rp: RolePlay, path: str | Path | None = None) -> str | N
     until it starts again, so an old window can never write over the file later. A session that resumed a
     file it could not continue may save: the engine keeps that file as an earlier attempt first.
     """
-    target = Path(path) if path is not None else rp.transcript_path
+    own = rp.transcript_path if isinstance(rp, RecordedRolePlay) else None
+    target = Path(path) if path is not None else own
     if target is None:
         return None
     key = _key(target)
@@ -134,7 +221,7 @@ def transcript_conflict(rp: RolePlay, path: str | Path | None = None) -> str | N
             problem = _started_again(target, kept)
         else:
             problem = None
-    elif rp.resume_problem is not None or _resumed_from(rp, target):
+    elif (isinstance(rp, RecordedRolePlay) and rp.resume_problem is not None) or _resumed_from(rp, target):
         problem = None
     else:
         problem = _overtaken(target)
