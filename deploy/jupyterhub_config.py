@@ -60,7 +60,6 @@ from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by traitlets when JupyterHub loads the file)
 
-REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent  # the venv the hub runs from: users' servers run from it too
 
 
@@ -112,8 +111,10 @@ c.JupyterHub.port = PORT
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = HUB_API_PORT
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops the users' servers
-# configurable-http-proxy from npm, installed by scripts/hub-deps.sh into build/ (git-ignored).
-c.ConfigurableHTTPProxy.command = [str(REPO / "build" / "node_modules" / ".bin" / "configurable-http-proxy")]
+# configurable-http-proxy from npm: scripts/hub-deps.sh installs it beside the hub's venv (build/, or the place
+# build/hub-prefix names); a system-wide one (npm install -g) is used otherwise.
+_CHP = VENV_BIN.parent.parent / "node_modules" / ".bin" / "configurable-http-proxy"
+c.ConfigurableHTTPProxy.command = [str(_CHP) if _CHP.exists() else "configurable-http-proxy"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PROXY_API_PORT}"
 c.ConfigurableHTTPProxy.pid_file = str(HUB_DIR / "proxy.pid")
 # Nothing reaches the network: JupyterHub's own usage reporting is off by default; keep the logs local too.

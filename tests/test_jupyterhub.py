@@ -46,10 +46,29 @@ pytestmark = pytest.mark.nbgrader
 
 ASSIGNMENT = "01_trust"
 COURSE_ID = "rapport-lab"
-CHP = REPO / "build" / "node_modules" / ".bin" / "configurable-http-proxy"
-# Users' servers run as the users: the hub and they use build/hub-venv (scripts/hub-deps.sh), made from a
-# system-wide Python that every user can run.
-BIN = REPO / "build" / "hub-venv" / "bin"
+# Users' servers run as the users: the hub and they use the hub venv (scripts/hub-deps.sh), made from a
+# system-wide Python that every user can run, in build/ or, when the checkout is closed to other users, in the
+# place build/hub-prefix names (written by hub-deps.sh, which the hub fixture runs first).
+PREFIX_FILE = REPO / "build" / "hub-prefix"
+
+
+def hub_prefix() -> Path:
+    return Path(PREFIX_FILE.read_text(encoding="utf-8").strip()) if PREFIX_FILE.exists() else REPO / "build"
+
+
+class _HubPaths:
+    """The hub venv's bin folder and the proxy, wherever hub-deps.sh put them."""
+
+    @property
+    def bin(self) -> Path:
+        return hub_prefix() / "hub-venv" / "bin"
+
+    @property
+    def chp(self) -> Path:
+        return hub_prefix() / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+PATHS = _HubPaths()
 AS_ROOT = os.geteuid() == 0
 MARK = "RAPPORT_TEST_HUB"  # in the environment of everything the test's hub starts (hub, proxy, servers, kernels)
 
@@ -69,7 +88,7 @@ def ensure_hub_deps() -> None:
     proc = subprocess.run(["bash", str(REPO / "scripts" / "hub-deps.sh")], capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert CHP.exists() and (BIN / "jupyterhub").exists()
+    assert PATHS.chp.exists() and (PATHS.bin / "jupyterhub").exists()
 
 
 class Hub:
@@ -152,7 +171,7 @@ class Hub:
 
 def run_as(user: str | None, home: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run a command as the user (``runuser``; None: as the test) with the venv on PATH, as in their terminal."""
-    env = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "JUPYTER_PLATFORM_DIRS": "1",
+    env = {"PATH": f"{PATHS.bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "JUPYTER_PLATFORM_DIRS": "1",
            "MPLBACKEND": "Agg", "LANG": "C.UTF-8"}
     runuser = shutil.which("runuser") or "/usr/sbin/runuser"
     cmd = [runuser, "-u", user, "--", *args] if user and AS_ROOT else list(args)
@@ -256,20 +275,23 @@ def hub(request: pytest.FixtureRequest):
             if h.owner:
                 subprocess.run(["chown", "-R", f"{h.owner}:", str(base)], check=True)
         h.exchange = base / "exchange"
-        # The venv and the proxy in build/ must be usable by the users the servers run as (not only root).
+        # The venv and the proxy must be usable by the users the servers run as (not only root).
         account = h.instructor_account()
-        for path in (BIN / "python", CHP):
+        for path in (PATHS.bin / "python", PATHS.chp):
             closed = closed_to_others(path)
             assert not (account and AS_ROOT and closed), f"{closed} is closed to other users: {path} is unusable"
-        probe = run_as(account, h.instructor_home(), str(BIN / "python"), "-c",
+        probe = run_as(account, h.instructor_home(), str(PATHS.bin / "python"), "-c",
                        "import jupyterhub, nbgrader, rapportkit")
         assert probe.returncode == 0, probe.stderr
-        probe = run_as(account, h.instructor_home(), str(CHP), "--version")
+        probe = run_as(account, h.instructor_home(), str(PATHS.chp), "--version")
         assert probe.returncode == 0, probe.stderr
 
+        # The hub's owner reads the course's hub configuration: a copy where it can (the checkout may be closed).
+        deploy_config = base / "jupyterhub_config.py"
+        shutil.copy2(REPO / "deploy" / "jupyterhub_config.py", deploy_config)
         config = base / "test_hub_config.py"
         config.write_text(
-            f"load_subconfig({str(REPO / 'deploy' / 'jupyterhub_config.py')!r})  # noqa: F821\n"
+            f"load_subconfig({str(deploy_config)!r})  # noqa: F821\n"
             "c = get_config()  # noqa: F821\n"
             "c.JupyterHub.services = [{'name': 'rapport-test', 'api_token': %r}]\n"
             "c.JupyterHub.load_roles = [{'name': 'rapport-test', 'services': ['rapport-test'],\n"
@@ -279,7 +301,7 @@ def hub(request: pytest.FixtureRequest):
         if h.owner:
             subprocess.run(["chown", f"{h.owner}:", str(config)], check=True)
         hub_user = pwd.getpwnam(h.owner) if h.owner else pwd.getpwuid(os.geteuid())
-        env = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "SHELL": "/bin/bash",
+        env = {"PATH": f"{PATHS.bin}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "SHELL": "/bin/bash",
                "HOME": str(h.owner_home) if mode == "simple" else hub_user.pw_dir,
                "USER": hub_user.pw_name, "LOGNAME": hub_user.pw_name, MARK: tag,
                "RAPPORT_INSTRUCTORS": users["instructor"], "RAPPORT_STUDENTS": f"{users['s1']} {users['s2']}",
@@ -287,7 +309,7 @@ def hub(request: pytest.FixtureRequest):
                "RAPPORT_HUB_DIR": str(base / "hub"), "RAPPORT_HUB_PORT": str(port),
                "RAPPORT_HUB_API_PORT": str(hub_api), "RAPPORT_PROXY_API_PORT": str(proxy_api),
                "RAPPORT_SPAWNER": mode}
-        cmd = [str(BIN / "jupyterhub"), "-f", str(config)]
+        cmd = [str(PATHS.bin / "jupyterhub"), "-f", str(config)]
         if h.owner:  # setpriv execs the hub (no parent left behind to forward, or cut short, its signals)
             cmd = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={hub_user.pw_uid}",
                    f"--regid={hub_user.pw_gid}", "--init-groups", "--", *cmd]
@@ -401,7 +423,7 @@ def test_round_trip_through_the_hub(hub: Hub):
 
     # Instructor: generate and release with the course command, run as the instructor's system user; their
     # formgrader (their own server, through the proxy) then shows the assignment as released.
-    rk = [str(BIN / "rapportkit"), "course"]
+    rk = [str(PATHS.bin / "rapportkit"), "course"]
     course = ["--course-dir", str(hub.course)]
     instructor, home = hub.instructor_account(), hub.instructor_home()
     proc = run_as(instructor, home, *rk, "release", ASSIGNMENT, "--exchange", str(hub.exchange), *course)
