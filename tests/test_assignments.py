@@ -49,8 +49,13 @@ def test_manual_items_carry_a_rubric(assignment: str):
     for i, cell in enumerate(nb.cells):
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and cell.cell_type == "markdown":
-            question = nb.cells[i - 1].source
+            # The question is the markdown cell before it (a code cell may come between: 05 q8 prints figures).
+            question = next(c.source for c in reversed(nb.cells[:i]) if c.cell_type == "markdown")
             assert "Rubric" in question and "|" in question, f"{assignment}/{meta['grade_id']}: no rubric table"
+            # Anchored criteria, each 0-2: the item's points are the sum of the criteria's maxima.
+            criteria = re.findall(r"^\| \*\*[A-Z]\. ", question, flags=re.MULTILINE)
+            assert criteria and 2 * len(criteria) == meta["points"], f"{assignment}/{meta['grade_id']}: {criteria}"
+            assert f"**Rubric ({meta['points']} points)**" in question, f"{assignment}/{meta['grade_id']}"
 
 
 def autograded_scores(root: Path, assignment: str, student: str) -> dict[str, tuple[float, float]]:
