@@ -131,13 +131,16 @@ class Worker:
         self.proc: subprocess.Popen | None = None
         self._errors: IO[str] | None = None
 
+    def command(self) -> list[str]:
+        """The worker process's command line."""
+        return [sys.executable, "-m", "rapportkit.grade_worker", self.assignment]
+
     def _start(self) -> subprocess.Popen:
         if self._errors is not None:
             self._errors.close()
         self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         return subprocess.Popen(
-            [sys.executable, "-m", "rapportkit.grade_worker", self.assignment],
-            cwd=self.course_dir, env=course.nbgrader_env(), text=True,
+            self.command(), cwd=self.course_dir, env=course.nbgrader_env(), text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
         )
 
@@ -145,6 +148,7 @@ class Worker:
         if assignment != self.assignment or Path(course_dir).resolve() != self.course_dir:
             raise ValueError(f"this worker grades {self.assignment} in {self.course_dir}")
         if self.proc is None or self.proc.poll() is not None:
+            self._release()
             self.proc = self._start()
         try:
             self.proc.stdin.write(json.dumps({"student": student}) + "\n")
@@ -158,15 +162,26 @@ class Worker:
             except (ValueError, KeyError, TypeError):  # not our protocol: stop this worker, start afresh
                 self.proc.kill()
                 self.proc.wait()
-                self.proc = None
+                self._release()
                 return (f"not graded: the grading process gave an unreadable answer while grading {student} "
                         f"({answer.strip()[:200]!r}); a new one grades the next student")
         code = self.proc.wait()
         self._errors.seek(0)
         tail = self._errors.read()[-500:].strip()
-        self.proc = None
+        self._release()
         return f"not graded: the grading process stopped (exit code {code}) while grading {student}" + (
             f": {tail}" if tail else "")
+
+    def _release(self) -> None:
+        """Forget a finished process, closing its pipes (left open, each is a leaked descriptor and a warning)."""
+        if self.proc is not None:
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                if pipe is not None:
+                    try:
+                        pipe.close()
+                    except OSError:  # a broken pipe to a dead process: nothing left to flush
+                        pass
+        self.proc = None
 
     def close(self) -> None:
         """Let the process finish (end of its input) and wait for it."""
@@ -177,7 +192,7 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.proc = None
+        self._release()
         if self._errors is not None:
             self._errors.close()
             self._errors = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import matplotlib
@@ -31,7 +33,13 @@ def item_scores(db_url: str, assignment: str) -> dict[str, list[tuple[str, float
                     graded = grade.auto_score is not None or grade.manual_score is not None
                     score = grade.score if graded else None
                     items.setdefault(grade.name, []).append((sub.student_id, score, grade.max_score))
-    return dict(sorted(items.items()))
+    return dict(sorted(items.items(), key=lambda item: question_order(item[0])))
+
+
+def question_order(grade_id: str) -> tuple[float, str]:
+    """Sort key putting q2_test before q10_test (question number first, then the id)."""
+    match = re.match(r"q(\d+)", grade_id)
+    return (int(match[1]) if match else math.inf, grade_id)
 
 
 def plot_item_distribution(db_url: str, assignment: str, out: Path | str) -> Path:

@@ -24,13 +24,9 @@ ASSIGNMENT = "01_trust"
 class DyingWorker(grade_worker.Worker):
     """A worker whose process reads one request, says something on stderr and exits with code 3."""
 
-    def _start(self) -> subprocess.Popen:
-        import tempfile
-
-        self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    def command(self) -> list[str]:
         code = "import sys; sys.stdin.readline(); print('MemoryError: out of memory', file=sys.stderr); sys.exit(3)"
-        return subprocess.Popen([sys.executable, "-c", code], text=True, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=self._errors)
+        return [sys.executable, "-c", code]
 
 
 @pytest.mark.tools
@@ -49,11 +45,10 @@ def test_a_worker_that_dies_costs_only_its_student_and_the_next_call_starts_a_ne
 class GarblingWorker(grade_worker.Worker):
     """A worker whose process answers with something that is not the protocol's JSON."""
 
-    def _start(self) -> subprocess.Popen:
+    def command(self) -> list[str]:
         code = ("import sys, time; sys.stdin.readline(); print('Welcome to a chatty library!', flush=True); "
                 "time.sleep(60)")
-        return subprocess.Popen([sys.executable, "-c", code], text=True, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE)
+        return [sys.executable, "-c", code]
 
 
 @pytest.mark.tools
