@@ -56,11 +56,11 @@ lint: install
 
 ## Regenerate exercises/ from solutions/ with nbgrader (instructors run this after editing solutions/).
 generate: install
-	$(BIN)/python -m rapportkit.cli course generate
+	$(BIN)/python -m rapportkit.instructor.cli course generate
 
 ## The instructor path on a synthetic cohort: collect, autograde, feedback, export, class report.
 grade-demo: install
-	$(BIN)/python -m rapportkit.cli course demo
+	$(BIN)/python -m rapportkit.instructor.cli course demo --cohort tests/data/cohort/01_trust.yaml
 
 ## The coverage matrix (docs/coverage.md) from the notebooks' metadata.
 coverage: install

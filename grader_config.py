@@ -34,7 +34,7 @@ c.Execute.interrupt_on_timeout = True
 # nbgrader's feedback HTML would show hidden tests; this preprocessor removes them and their tracebacks.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "rapportkit.nbgrader_ext.HideHiddenTests",
+    "rapportkit.nbgrader.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
@@ -52,14 +52,14 @@ c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
 
 # === Sandbox and judge (issue 9; see docs/grading.md) ==========================================
 # Autograding runs students' code. Two defences, both inside nbgrader's own autograde pipeline:
-# * the kernel runs in a bubblewrap sandbox (rapportkit.sandbox): it sees only its own working copy
+# * the kernel runs in a bubblewrap sandbox (rapportkit.nbgrader.sandbox): it sees only its own working copy
 #   (writable), Python and rapportkit (read-only); no network, no solutions/, no gradebook, no home;
 #   memory, CPU time and process count are limited; nothing it started outlives its grading;
-# * the judge (rapportkit.judge) re-runs every autograded test cell in the grader's own process, from the
+# * the judge (rapportkit.nbgrader.judge) re-runs every autograded test cell in the grader's own process, from the
 #   answers' source read as plain data, so nothing in the kernel can fake a grade.
 c.Autograde.autograde_preprocessors = [
-    "rapportkit.sandbox.SandboxedExecute",  # nbgrader's Execute, with the kernel in the sandbox
-    "rapportkit.judge.JudgeOutsideKernel",  # the verdict nbgrader records comes from here
+    "rapportkit.nbgrader.sandbox.SandboxedExecute",  # nbgrader's Execute, with the kernel in the sandbox
+    "rapportkit.nbgrader.judge.JudgeOutsideKernel",  # the verdict nbgrader records comes from here
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -1,6 +1,6 @@
 """Read a student's answers from a notebook as plain data, without running any of their code.
 
-The grader (:mod:`rapportkit.judge`) and the progress view read answers with the same function.
+The grader (:mod:`rapportkit.nbgrader.judge`) and the progress view read answers with the same function.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Any
 
 import nbformat
 
+# Answer cells longer than this are not read (a pasted novel, or an attempt to slow the grader down).
+MAX_ANSWER_CHARS = 100_000
 # Answer names: ``reply_q4`` is words said to a client; ``answer_q1`` a choice or labels.
 REPLY_PREFIX = "reply_"
 # What earlier releases put in an answer cell before the student answers (nbgrader's code stub).
@@ -32,7 +34,7 @@ def _describe(stmt: ast.stmt, source: str) -> str:
     return f"line {stmt.lineno}: `{snippet[:80]}`"
 
 
-def read_answer_cell(source: str, max_chars: int = 100_000) -> tuple[dict[str, Any], str | None, set[str]]:
+def read_answer_cell(source: str, max_chars: int = MAX_ANSWER_CHARS) -> tuple[dict[str, Any], str | None, set[str]]:
     """Read one answer cell as data: ``({name: value}, problem or None, names it tries to set)``.
 
     Only ``name = <literal>`` statements (and comments) are data; anything else is a problem, and then

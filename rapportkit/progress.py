@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from rapportkit.answers import REPLY_PREFIX, notebook_answers
 from rapportkit.plots import progress_chart
 from rapportkit.roleplay import TranscriptError, is_kept_attempt, load_transcript, verify_transcript
+from rapportkit.roleplay.summary import COMPLEX_BANDS, RQ_BANDS
 from rapportkit.skills import analyse
 
 STEP = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
@@ -117,8 +118,8 @@ def session_figures(transcript: Path | str, scenario: Path | str) -> str:
     lines += [
         f"Questions: {s.questions} ({s.open_questions} open, {s.closed_questions} closed). "
         f"Reflections: {s.reflections} ({s.simple_reflections} simple, {s.complex_reflections} complex).",
-        f"Reflection-to-question ratio: {s.rq_text}, {s.rq_band} (MITI 4.2.1: 1:1 fair, 2:1 good).",
-        f"Complex reflections: {pct} of reflections, {s.complex_band} (MITI 4.2.1: 40% fair, 50% good).",
+        f"Reflection-to-question ratio: {s.rq_text}, {s.rq_band} ({RQ_BANDS}).",
+        f"Complex reflections: {pct} of reflections, {s.complex_band} ({COMPLEX_BANDS}).",
         "These figures are the analyser's reading of your words; where you read a turn differently, say so and why.",
     ]
     return "\n".join(lines)

@@ -25,7 +25,7 @@ import yaml
 
 from rapportkit import grading
 from rapportkit.answers import read_answer_cell
-from rapportkit.judge import parse_test_cell
+from rapportkit.nbgrader.judge import parse_test_cell
 from rapportkit.roleplay import RecordedRolePlay, RolePlay
 
 # Stock replies a student might paste into every item: they fit any client.

@@ -41,6 +41,7 @@ from rapportkit.roleplay import (
     TurnResult,
     open_session,
 )
+from rapportkit.roleplay.summary import COMPLEX_BANDS, RQ_BANDS
 from rapportkit.roleplay.transcript import transcript_conflict
 
 # Choice buttons must wrap long therapist lines instead of cutting them off.
@@ -406,8 +407,8 @@ def summary_html(summary: SessionSummary, session: RolePlay | None = None) -> st
         ("Closed questions", str(s.closed_questions)),
         ("Simple reflections", str(s.simple_reflections)),
         ("Complex reflections", str(s.complex_reflections)),
-        ("Reflection-to-question ratio", f"{s.rq_text}: {s.rq_band} (MITI: 1:1 fair, 2:1 good)"),
-        ("Complex reflections", f"{pct}: {s.complex_band} (MITI: 40% fair, 50% good)"),
+        ("Reflection-to-question ratio", f"{s.rq_text}: {s.rq_band} ({RQ_BANDS})"),
+        ("Complex reflections", f"{pct}: {s.complex_band} ({COMPLEX_BANDS})"),
         ("Rapport curve", " → ".join(str(v) for v in s.rapport_curve)),
         ("Final rapport", f"{s.final_rapport}/100"),
     ]

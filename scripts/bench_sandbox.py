@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from rapportkit import course, demo  # noqa: E402
-from rapportkit.sandbox import SandboxKernelManager, sandbox_problem  # noqa: E402
+from rapportkit.nbgrader.sandbox import SandboxKernelManager, sandbox_problem  # noqa: E402
 
 ASSIGNMENT = "01_trust"
 COHORT = ROOT / "tests" / "data" / "cohort" / "01_trust.yaml"

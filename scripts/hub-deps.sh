@@ -41,6 +41,8 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   [ -x "$HUB_VENV/bin/python" ] || "$HUB_PYTHON" -m venv "$HUB_VENV"
   "$HUB_VENV/bin/python" -m pip install --quiet --upgrade pip
   "$HUB_VENV/bin/python" -m pip install --quiet -r "$ROOT/requirements.txt" -r "$ROOT/deploy/requirements-hub.txt"
+  rm -f "$HUB_VENV/.rapportkit"  # pyproject.toml changed: the package (and its commands) are installed afresh
+  [ -n "$closed" ] || "$HUB_VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT"
   echo "$want" > "$stamp"
 fi
 if [ -n "$closed" ]; then
@@ -52,8 +54,8 @@ if [ -n "$closed" ]; then
     "$HUB_VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall "$ROOT"
     echo "$want_src" > "$HUB_VENV/.rapportkit"
   fi
-elif ! "$HUB_VENV/bin/python" -c "import rapportkit, sys; sys.exit(not rapportkit.__file__.startswith('$ROOT/'))" \
-     2>/dev/null; then
+elif ! "$HUB_VENV/bin/python" -I -c "import rapportkit, sys; sys.exit(not rapportkit.__file__.startswith('$ROOT/'))" \
+     2>/dev/null; then  # -I: the checkout in the current folder must not pass for an installed package
   "$HUB_VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT"
 fi
 

@@ -96,7 +96,7 @@ def graded_cohort(tmp_path_factory: pytest.TempPathFactory):
     def grade(assignment: str) -> tuple[Path, subprocess.CompletedProcess]:
         if assignment not in done:
             root = copy_course(tmp_path_factory.mktemp(f"cohort-{assignment}") / "course")
-            cmd = [sys.executable, "-m", "rapportkit.cli", "course", "demo", "--course-dir", str(root),
+            cmd = [sys.executable, "-m", "rapportkit.instructor.cli", "course", "demo", "--course-dir", str(root),
                    "--cohort", str(COHORTS / f"{assignment}.yaml")]
             done[assignment] = (root, subprocess.run(cmd, capture_output=True, text=True, timeout=900))
         return done[assignment]

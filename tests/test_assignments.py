@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit import course
+from rapportkit.nbgrader import commands as course
 from tests.conftest import COHORTS, REPO
 
 ASSIGNMENTS = course.assignments(REPO)

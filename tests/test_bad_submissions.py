@@ -4,7 +4,7 @@ The corpus is ``tests/data/bad_submissions/`` (see its README): raw files that a
 a binary ``.ipynb``, junk, a transcript without a notebook, the cheat's code), plus notebooks built here from the
 *current* release and solution, because a committed copy of an old release would test an exercise that no longer
 exists. Everything goes through real nbgrader: ``zip_collect`` into ``submitted/``, then
-``rapportkit.cli.grade_batch`` (nbgrader's autograde for one student after another, with reasons).
+``rapportkit.instructor.cli.grade_batch`` (nbgrader's autograde for one student after another, with reasons).
 
 Checks: the batch finishes; every student gets a grade or a reason that names the file and what is wrong; the honest
 students' grades equal a solo grading of the same notebooks; the gradebook holds exactly the graded submissions.
@@ -22,8 +22,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit import course, demo
-from rapportkit.cli import grade_batch
+from rapportkit.instructor import demo
+from rapportkit.instructor.batch import grade_batch
+from rapportkit.nbgrader import commands as course
 from rapportkit.roleplay import load_scenario
 from tests.conftest import REPO, copy_course
 

@@ -27,9 +27,12 @@ import pytest
 import yaml
 from nbgrader.api import Gradebook
 
-from rapportkit import course, demo, grading
-from rapportkit.cli import build_parser, grade_batch
-from rapportkit.sandbox import sandbox_problem
+from rapportkit import grading
+from rapportkit.instructor import demo
+from rapportkit.instructor.batch import grade_batch
+from rapportkit.instructor.cli import build_parser
+from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader.sandbox import sandbox_problem
 from tests.conftest import REPO, copy_course
 
 pytestmark = pytest.mark.nbgrader
@@ -330,3 +333,7 @@ def test_a_shared_role_play_is_named_in_the_class_report_and_nowhere_else(batch,
     out = capsys.readouterr().out
     assert "Role-play transcripts to look at (handed in alike by several students; a finding, not a penalty):" in out
     assert f"  {COPIED_ROLEPLAY}\n" in out and out.count("the same inputs from") == 1
+    # Written replies handed in alike are named the same way: here the solution's words, pasted by several students.
+    assert "Written replies to look at (identical or nearly, from several students; a finding, not a penalty):" in out
+    shared = [line for line in out.splitlines() if line.startswith("  reply_q6: identical from ")]
+    assert len(shared) == 1 and "cheat_metadata" in shared[0], out

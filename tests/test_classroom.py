@@ -20,9 +20,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit import classroom, demo
-from rapportkit.export import notebook_skills
-from rapportkit.instructor.lms import LMS_FORMATS
+from rapportkit.instructor import batch as classroom
+from rapportkit.instructor import demo
+from rapportkit.instructor import stats as stats_module
+from rapportkit.nbgrader.export import notebook_skills
+from rapportkit.nbgrader.lms import LMS_FORMATS
 from tests.conftest import COHORTS, REPO, copy_course
 
 ASSIGNMENT = "01_trust"
@@ -41,7 +43,7 @@ ITEMS = {
 
 
 def test_item_difficulty_is_the_mean_share_of_points():
-    stats = {s.item: s for s in classroom.item_stats(ITEMS)}
+    stats = {s.item: s for s in stats_module.item_stats(ITEMS)}
     assert stats["q_easy"].difficulty == 1.0
     assert stats["q_good"].difficulty == 0.5
     assert stats["q_mid"].difficulty == pytest.approx(0.5)
@@ -50,7 +52,7 @@ def test_item_difficulty_is_the_mean_share_of_points():
 
 
 def test_item_discrimination_is_the_item_rest_correlation():
-    stats = {s.item: s for s in classroom.item_stats(ITEMS)}
+    stats = {s.item: s for s in stats_module.item_stats(ITEMS)}
     # rest scores for q_good: a: 1+3+0=4, b: 1+2+0=3, c: 1+1+1=3, d: 1+0+1=2; item: 2, 2, 0, 0.
     item, rest = [2, 2, 0, 0], [4, 3, 3, 2]
     mi, mr = sum(item) / 4, sum(rest) / 4
@@ -63,7 +65,7 @@ def test_item_discrimination_is_the_item_rest_correlation():
 
 
 def test_skill_shares_pool_the_points_of_every_item_covering_the_skill():
-    shares = classroom.skill_shares(ITEMS, {"q_good": ["empathy"], "q_mid": ["empathy", "respect"],
+    shares = stats_module.skill_shares(ITEMS, {"q_good": ["empathy"], "q_mid": ["empathy", "respect"],
                                             "q_hand": ["respect"]})
     assert shares["empathy"] == {"a": 1.0, "b": 0.8, "c": 0.2, "d": 0.0}
     assert shares["respect"]["b"] == pytest.approx(2 / 3)  # q_hand is not graded yet: left out
@@ -84,7 +86,7 @@ def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_ret
     # A course whose gradebook knows the assignment (what generate/release leave behind).
     from nbgrader.api import Gradebook
 
-    from rapportkit.course import ensure_tools_on_path
+    from rapportkit.nbgrader.commands import ensure_tools_on_path
 
     ensure_tools_on_path()
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
@@ -128,7 +130,7 @@ def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_ret
 
 
 def rk(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rapportkit.cli", "course", *args],
+    return subprocess.run([sys.executable, "-m", "rapportkit.instructor.cli", "course", *args],
                           capture_output=True, text=True, timeout=900)
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rapportkit import course, demo, report
-from rapportkit.cli import build_parser
+from rapportkit.instructor import demo
+from rapportkit.instructor import figures as report
+from rapportkit.instructor.cli import build_parser, main
+from rapportkit.nbgrader import commands as course
 from tests.conftest import REPO
 
 
@@ -95,7 +97,19 @@ def test_report_needs_a_gradebook_and_graded_submissions(tmp_path: Path):
 
 
 def test_cli_parser_knows_the_instructor_commands():
-    args = build_parser().parse_args(["course", "demo"])
+    args = build_parser().parse_args(["course", "demo", "--cohort", "cohort.yaml"])
     assert args.func.__name__ == "cmd_demo"
     args = build_parser().parse_args(["course", "generate", "01_trust"])
     assert args.assignments == ["01_trust"]
+
+
+def test_commands_work_on_the_course_folder_they_are_given_or_run_in(tmp_path: Path, capsys, monkeypatch):
+    """The course is the folder holding nbgrader_config.py, as nbgrader assumes: here, or --course-dir."""
+
+
+    assert main(["course", "export", "--course-dir", str(tmp_path)]) == 2
+    assert f"{tmp_path} is not a course folder: it has no nbgrader_config.py" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)
+    assert main(["course", "report", "01_trust"]) == 2  # no --course-dir: the current folder, which is not one
+    assert "is not a course folder" in capsys.readouterr().err
+    assert course.course_folder(REPO) == REPO.resolve()

@@ -334,7 +334,7 @@ def test_instructor_file_loads_the_course_settings(values, tmp_path):
     source = spec["stringData"].replace(f"{rapport['courseDir']}/grader_config.py", str(course / "grader_config.py"))
     cfg = load_nbgrader_file(source, tmp_path, "instructor_nbgrader_config.py")
     assert cfg.CourseDirectory.root == str(course)
-    assert "rapportkit.sandbox.SandboxedExecute" in cfg.Autograde.autograde_preprocessors
+    assert "rapportkit.nbgrader.sandbox.SandboxedExecute" in cfg.Autograde.autograde_preprocessors
 
 
 def test_students_have_no_formgrader(values):

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import tomllib
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,3 +42,15 @@ def test_pins_named_by_the_foundation_issue():
     assert pins["nbgrader"] == "0.9.6"
     assert pins["ipywidgets"] == "8.1.9"
     assert pins["pytest"].startswith("9.")
+
+
+def test_the_lock_file_pins_what_the_package_declares():
+    """requirements.txt is the lock `make` installs: it pins every dependency pyproject.toml declares (and its
+    [test] extra), so the course and an installed wheel run the same versions."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    names = {re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0].lower().replace("_", "-") for d in declared}
+    pinned = {n.replace("_", "-") for n in pip_pins()}
+    # nbgrader brings nbconvert, jupyter_client and traitlets at the versions it needs; the rest are pinned.
+    brought_by_nbgrader = {"nbconvert", "jupyter-client", "traitlets"}
+    assert names - pinned - brought_by_nbgrader == set()

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rapportkit import course
 from rapportkit.answers import read_answer_cell
+from rapportkit.nbgrader import commands as course
 from tests.conftest import COURSE_FILES, REPO
 
 ASSIGNMENTS = course.assignments(REPO)

@@ -1,4 +1,4 @@
-"""The long-lived grading process behind ``rapportkit course autograde`` (``rapportkit.grade_worker``).
+"""The long-lived grading process behind ``rapportkit course autograde`` (``rapportkit.nbgrader.worker``).
 
 It runs nbgrader's own autograde app for one student after another; its gradebook must equal what
 ``nbgrader autograde`` itself writes, and a worker that dies must cost only the student it was grading.
@@ -14,8 +14,10 @@ import pytest
 import yaml
 from nbgrader.api import Gradebook
 
-from rapportkit import course, demo, grade_worker
-from rapportkit.cli import grade_batch
+from rapportkit.instructor import demo
+from rapportkit.instructor.batch import grade_batch
+from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import worker as grade_worker
 from tests.conftest import COHORTS, copy_course
 
 ASSIGNMENT = "01_trust"
@@ -66,8 +68,8 @@ def test_an_unreadable_answer_costs_only_its_student_and_the_worker_is_replaced(
 def test_nothing_but_answers_reaches_the_protocol_even_when_grading_code_prints(tmp_path: Path):
     """A real worker: prints on stdout between and during gradings never reach the answers channel."""
     code = ("import sys\n"
-            "sys.argv = ['rapportkit.grade_worker', '01_trust']\n"
-            "import rapportkit.grade_worker as w\n"
+            "sys.argv = ['rapportkit.nbgrader.worker', '01_trust']\n"
+            "import rapportkit.nbgrader.worker as w\n"
             "def chatty(*a, **k):\n"
             "    print('chatty library output'); sys.stdout.flush()\n"
             "    return 'graded'\n"
@@ -90,8 +92,8 @@ def test_a_worker_grades_only_its_own_assignment_and_course(tmp_path: Path):
 
 @pytest.mark.tools
 def test_the_worker_command_says_how_to_call_it():
-    proc = subprocess.run([sys.executable, "-m", "rapportkit.grade_worker"], capture_output=True, text=True)
-    assert proc.returncode == 2 and "usage: python -m rapportkit.grade_worker ASSIGNMENT" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "rapportkit.nbgrader.worker"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "usage: python -m rapportkit.nbgrader.worker ASSIGNMENT" in proc.stderr
 
 
 def scores(db: Path) -> dict[tuple[str, str], tuple[float | None, float | None]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rapportkit import grading
-from rapportkit.judge import Answers, parse_test_cell, run_calls
+from rapportkit.nbgrader.judge import Answers, parse_test_cell, run_calls
 from rapportkit.roleplay import ScenarioError, open_session, verify_transcript
 from rapportkit.roleplay.loader import parse_scenario
 from rapportkit.widgets import RolePlayWidget

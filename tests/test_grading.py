@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rapportkit import grading, judge
+from rapportkit import grading
 from rapportkit.grading import AnswerFormatError
+from rapportkit.nbgrader import judge
 
 JOHN = ("Honestly I almost didn't come. Where I'm from, men sort out their own problems. "
         "If my mates knew I was sitting here, I'd never hear the end of it.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit import course
+from rapportkit.nbgrader import commands as course
 
 pytestmark = pytest.mark.nbgrader
 

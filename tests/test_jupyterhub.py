@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode
 import nbformat
 import pytest
 
-from rapportkit import demo
+from rapportkit.instructor import demo
 from tests.conftest import REPO, copy_course
 
 pytestmark = pytest.mark.nbgrader

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rapportkit.instructor.lms import LMS_FORMATS, GradeTable, write
+from rapportkit.nbgrader.lms import LMS_FORMATS, GradeTable, write
 
 TABLE = GradeTable(
     steps=["00_orientation", "01_trust"],

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rapportkit import demo
 from rapportkit.answers import notebook_answers, read_answer_cell
+from rapportkit.instructor import demo
 from rapportkit.progress import session_figures, show_progress, step_profiles
 from tests.conftest import REPO
 

@@ -1,6 +1,6 @@
 """Escape tests of the grading sandbox itself: a kernel started the way autograding starts it.
 
-One notebook of attacks runs through :class:`rapportkit.sandbox.SandboxedExecute` (nbgrader's Execute
+One notebook of attacks runs through :class:`rapportkit.nbgrader.sandbox.SandboxedExecute` (nbgrader's Execute
 preprocessor with the sandboxed kernel manager) in a fake course laid out like a real one: solutions/, a
 gradebook, another student's hand-in, a file of the instructor outside the course. Each attack cell
 prints one ``RESULT {json}`` line; the tests read them, and check the host afterwards.
@@ -24,8 +24,8 @@ import pytest
 from traitlets.config import Config
 
 import rapportkit
-from rapportkit.judge import REPORT_TAG
-from rapportkit.sandbox import SandboxedExecute, SandboxKernelManager, SandboxUnavailableError, sandbox_problem
+from rapportkit.nbgrader.judge import REPORT_TAG
+from rapportkit.nbgrader.sandbox import SandboxedExecute, SandboxKernelManager, SandboxUnavailableError, sandbox_problem
 
 pytestmark = pytest.mark.kernel
 
@@ -250,8 +250,8 @@ def test_missing_sandbox_warns_loudly_and_still_runs(tmp_path, caplog):
 @pytest.mark.nbgrader
 def test_batch_report_records_a_missing_sandbox_and_required_sandbox_refuses(tmp_path):
     """Through grader_config.py and the instructor's batch command, as an instructor would meet it."""
-    from rapportkit import course
-    from rapportkit.cli import grade_batch
+    from rapportkit.instructor.batch import grade_batch
+    from rapportkit.nbgrader import commands as course
     from tests.conftest import copy_course
 
     root = copy_course(tmp_path / "course")

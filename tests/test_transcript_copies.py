@@ -10,8 +10,9 @@ import json
 import os
 from pathlib import Path
 
-from rapportkit import classroom, demo
-from rapportkit.judge import MIN_TYPED_REPLIES, transcript_copies
+from rapportkit.instructor import batch as classroom
+from rapportkit.instructor import demo
+from rapportkit.nbgrader.judge import MIN_TYPED_REPLIES, transcript_copies
 
 NAME = "roleplay_john.json"
 GOOD = ["a", "It sounds like it took a lot to walk in here today.", "explain",

@@ -66,7 +66,7 @@ def test_type_submit_choose_end(tmp_path: Path) -> None:
     w.end_button.click()
     html = w.summary_html.value
     assert "Session summary" in html and "Reflection-to-question ratio" in html
-    assert "MITI: 1:1 fair, 2:1 good" in html and "MITI: 40% fair, 50% good" in html
+    assert "MITI 4.2.1: 1:1 fair, 2:1 good" in html and "MITI 4.2.1: 40% fair, 50% good" in html
     assert "asked: Why are you here?" in html  # "What brings you in today?" is the why_here question
     assert " → ".join(str(v) for v in w.session.rapport_curve) in html
     assert w.reply_row.layout.display == "none"

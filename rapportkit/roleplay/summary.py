@@ -26,6 +26,9 @@ INTAKE_LABELS: dict[str, str] = {
 # complex reflections 40% of reflections fair, 50% good.
 RQ_FAIR, RQ_GOOD = 1.0, 2.0
 COMPLEX_FAIR, COMPLEX_GOOD = 40.0, 50.0
+# The bands as people read them, beside a student's own figures.
+RQ_BANDS = f"MITI 4.2.1: {RQ_FAIR:g}:1 fair, {RQ_GOOD:g}:1 good"
+COMPLEX_BANDS = f"MITI 4.2.1: {COMPLEX_FAIR:g}% fair, {COMPLEX_GOOD:g}% good"
 
 
 def rq_band(reflections: int, questions: int) -> str:

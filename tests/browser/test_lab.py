@@ -186,7 +186,7 @@ def test_validate_then_start_the_graded_roleplay_again(page: Page, lab):
     expect(dialog.locator(".jp-Dialog-body.validation-failed")).to_have_count(1)
     expect(body).to_contain_text("The following cell failed:")
     expect(body).to_contain_text("check_choice(answer_q1")
-    expect(body).to_contain_text("name 'answer_q1' is not defined")
+    expect(body).to_contain_text("answer_q1: not answered yet")
     # Nothing secret in what the student sees.
     text = body.inner_text()
     assert "HIDDEN TESTS" not in text and "score_choice" not in text

@@ -47,11 +47,11 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer
 
 from rapportkit import grading
-from rapportkit.answers import read_answer_cell
+from rapportkit.answers import MAX_ANSWER_CHARS, read_answer_cell
+from rapportkit.nbgrader import REPORT_TAG
 from rapportkit.roleplay import ScenarioError, is_kept_attempt, is_silence, load_scenario, scenario_names
 from rapportkit.roleplay.transcript import FORMAT
 
-REPORT_TAG = "rapportkit-report:"
 # The grading functions a test cell may call: those grading registers with @for_test_cells, nothing else.
 ALLOWED_FUNCTIONS: frozenset[str] = frozenset(grading.TEST_CELL_FUNCTIONS)
 # Functions that judge a written reply (their first argument): the same reply handed in for several of
@@ -87,7 +87,7 @@ class Answers:
     cheats: dict[str, str] = field(default_factory=dict)
 
 
-def read_answers(nb: NotebookNode, answer_ids: set[str], max_chars: int = 100_000) -> Answers:
+def read_answers(nb: NotebookNode, answer_ids: set[str], max_chars: int = MAX_ANSWER_CHARS) -> Answers:
     """Read every answer cell (by the gradebook's solution-cell ids), in notebook order."""
     answers = Answers()
     for cell in nb.cells:
@@ -279,7 +279,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
     """Re-judge every autograded test cell in the grader's process, from the answers' source (see module doc)."""
 
     enabled = Bool(True).tag(config=True)
-    max_answer_chars = Integer(100_000, help="Answer cells longer than this are not read.").tag(config=True)
+    max_answer_chars = Integer(MAX_ANSWER_CHARS, help="Answer cells longer than this are not read.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]

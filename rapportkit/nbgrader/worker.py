@@ -9,7 +9,7 @@ Protocol (JSON lines): the parent writes ``{"student": S}``; the worker answers 
 with the status of :func:`grade_student`. Everything the grading prints, nbgrader's log included, is captured per
 student (file descriptors 1 and 2 too), so a student's report holds only their own lines.
 
-    python -m rapportkit.grade_worker ASSIGNMENT      # run in the course folder
+    python -m rapportkit.nbgrader.worker ASSIGNMENT      # run in the course folder
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from rapportkit import course, judge
-from rapportkit.course import StepResult
+from rapportkit.nbgrader import commands, judge
+from rapportkit.nbgrader.commands import StepResult
 
 Autograder = Callable[[str, str, Path], StepResult]
 
@@ -40,12 +40,12 @@ def grade_student(assignment: str, student: str, course_dir: Path | str,
     (nbgrader may leave a submission at 0 points). ``run`` does the grading (default: nbgrader in a subprocess).
     """
     course_dir = Path(course_dir)
-    run = run or (lambda a, s, root: course.autograde(a, s, root))
-    problems = course.submission_problems(assignment, student, course_dir)
-    before = course.snapshot(course_dir)
+    run = run or (lambda a, s, root: commands.autograde(a, s, root))
+    problems = commands.submission_problems(assignment, student, course_dir)
+    before = commands.snapshot(course_dir)
     step = run(assignment, student, course_dir)
     notes = []
-    if written := course.changed_files(before, course.snapshot(course_dir)):
+    if written := commands.changed_files(before, commands.snapshot(course_dir)):
         shown = ", ".join(written[:10]) + (f" and {len(written) - 10} more" if len(written) > 10 else "")
         notes.append(f"files outside its folder changed while it was graded: {shown}")
     # What the judge and the sandbox reported: cheats named, a sandbox that could not run.
@@ -53,7 +53,7 @@ def grade_student(assignment: str, student: str, course_dir: Path | str,
     if step.ok:
         return "; ".join(["graded", *problems, *notes])
     try:
-        course.forget_submission(assignment, student, course_dir)
+        commands.forget_submission(assignment, student, course_dir)
     except Exception as err:  # e.g. the gradebook is busy: say so, keep the batch going
         notes.append(f"its failed submission could not be removed from the gradebook ({err})")
     # Say what is wrong with the file if we can tell; else what nbgrader said.
@@ -120,7 +120,7 @@ def serve(assignment: str, requests: IO[str], answers: IO[str]) -> None:
 
 
 class Worker:
-    """A :mod:`rapportkit.grade_worker` process for one assignment; call it with a student to grade them.
+    """A :mod:`rapportkit.nbgrader.worker` process for one assignment; call it with a student to grade them.
 
     If the process dies while grading (out of memory, killed), that student gets the reason and the next call
     starts a fresh process.
@@ -133,14 +133,14 @@ class Worker:
 
     def command(self) -> list[str]:
         """The worker process's command line."""
-        return [sys.executable, "-m", "rapportkit.grade_worker", self.assignment]
+        return [sys.executable, "-m", "rapportkit.nbgrader.worker", self.assignment]
 
     def _start(self) -> subprocess.Popen:
         if self._errors is not None:
             self._errors.close()
         self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         return subprocess.Popen(
-            self.command(), cwd=self.course_dir, env=course.nbgrader_env(), text=True,
+            self.command(), cwd=self.course_dir, env=commands.nbgrader_env(), text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
         )
 
@@ -201,9 +201,9 @@ class Worker:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m rapportkit.grade_worker ASSIGNMENT  (in the course folder)", file=sys.stderr)
+        print("usage: python -m rapportkit.nbgrader.worker ASSIGNMENT  (in the course folder)", file=sys.stderr)
         return 2
-    course.ensure_tools_on_path()
+    commands.ensure_tools_on_path()
     # The answers go on a private copy of stdout, and fd 1 becomes stderr: nothing else (a library's print
     # between two students) can ever write into the answers.
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")

@@ -1,25 +1,29 @@
-"""nbgrader plug-ins for Rapport Lab (configured in ``grader_config.py``)."""
+"""Feedback without hidden tests: an nbgrader preprocessor for ``GenerateFeedback`` (see ``grader_config.py``).
+
+nbgrader's feedback shows each test cell as it ran, hidden tests included. This preprocessor removes the hidden
+regions, marked as nbgrader's own ``ClearHiddenTests`` marks them (its ``begin_test_delimeter`` and
+``end_test_delimeter``, so a course that changes them is still covered), and the tracebacks that quote them.
+"""
 
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from nbgrader.preprocessors import ClearHiddenTests
 from traitlets import Bool
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests were run here; they are not shown)"
 
 
-def strip_hidden_tests(source: str) -> tuple[str, bool]:
-    """Remove every hidden-test region from a cell's source; say whether one was found."""
+def strip_hidden_tests(source: str, begin: str, end: str) -> tuple[str, bool]:
+    """Remove every hidden-test region (between lines holding ``begin`` and ``end``); say whether one was found."""
     kept: list[str] = []
     inside = found = False
     for line in source.split("\n"):
-        if BEGIN_HIDDEN in line:
+        if begin in line:
             inside = found = True
             continue
-        if END_HIDDEN in line:
+        if end in line:
             inside = False
             kept.append(HIDDEN_NOTE)
             continue
@@ -34,10 +38,19 @@ class HideHiddenTests(Preprocessor):
     # nbconvert runs a preprocessor only when it is enabled; listing it in the config is the choice.
     enabled = Bool(True).tag(config=True)
 
+    def _markers(self) -> tuple[str, str]:
+        # The markers nbgrader itself uses, as configured for this course (config passed down from the app).
+        clear = ClearHiddenTests(config=self.config)
+        return clear.begin_test_delimeter, clear.end_test_delimeter
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        self._begin, self._end = self._markers()
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
         if cell.cell_type != "code":
             return cell, resources
-        cell.source, found = strip_hidden_tests(cell.source)
+        cell.source, found = strip_hidden_tests(cell.source, self._begin, self._end)
         if found:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":

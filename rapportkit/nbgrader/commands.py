@@ -9,7 +9,23 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# The course is the folder nbgrader runs in, as nbgrader assumes: the one holding this file.
+COURSE_CONFIG = "nbgrader_config.py"
+
+
+class CourseFolderError(ValueError):
+    """A folder given as the course is not one: it holds no nbgrader_config.py."""
+
+
+def course_folder(path: Path | str = ".") -> Path:
+    """The course folder ``path`` (default: the current folder), checked to hold nbgrader's configuration."""
+    root = Path(path).resolve()
+    if not (root / COURSE_CONFIG).is_file():
+        raise CourseFolderError(
+            f"{root} is not a course folder: it has no {COURSE_CONFIG}. Run `rapportkit course ...` in the folder "
+            "that holds it, pass --course-dir, or make a course with `rapportkit course new DIR`."
+        )
+    return root
 _EXCEPTION = re.compile(r"^\s*((?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Timeout)\b:.*)$", re.M)
 
 
@@ -57,7 +73,7 @@ def ensure_tools_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-def nbgrader(*args: str, course_dir: Path | str = REPO_ROOT, timeout: float | None = None) -> StepResult:
+def nbgrader(*args: str, course_dir: Path | str = ".", timeout: float | None = None) -> StepResult:
     """Run ``nbgrader ARGS`` in ``course_dir`` (which holds ``nbgrader_config.py``) and capture its log."""
     cmd = (sys.executable, "-m", "nbgrader", *args)
     proc = subprocess.run(
@@ -72,34 +88,34 @@ def nbgrader(*args: str, course_dir: Path | str = REPO_ROOT, timeout: float | No
     return StepResult(tuple(args), proc.returncode, proc.stdout)
 
 
-def assignments(course_dir: Path | str = REPO_ROOT) -> list[str]:
+def assignments(course_dir: Path | str = ".") -> list[str]:
     """The assignments of the course: one folder each under ``solutions/``."""
     src = Path(course_dir) / "solutions"
     return sorted(p.name for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def generate(assignment: str, course_dir: Path | str = REPO_ROOT) -> StepResult:
+def generate(assignment: str, course_dir: Path | str = ".") -> StepResult:
     """``nbgrader generate_assignment``: write the student version into ``exercises/``."""
     return nbgrader("generate_assignment", assignment, "--force", course_dir=course_dir)
 
 
-def zip_collect(assignment: str, course_dir: Path | str = REPO_ROOT) -> StepResult:
+def zip_collect(assignment: str, course_dir: Path | str = ".") -> StepResult:
     """``nbgrader zip_collect``: move downloaded submissions into ``submitted/<student>/<assignment>/``."""
     return nbgrader("zip_collect", assignment, "--force", course_dir=course_dir)
 
 
-def autograde(assignment: str, student: str | None = None, course_dir: Path | str = REPO_ROOT) -> StepResult:
+def autograde(assignment: str, student: str | None = None, course_dir: Path | str = ".") -> StepResult:
     """``nbgrader autograde`` for one student (or all): executes the notebooks and records grades."""
     extra = ("--student", student) if student else ()
     return nbgrader("autograde", assignment, "--force", *extra, course_dir=course_dir)
 
 
-def generate_feedback(assignment: str, course_dir: Path | str = REPO_ROOT) -> StepResult:
+def generate_feedback(assignment: str, course_dir: Path | str = ".") -> StepResult:
     """``nbgrader generate_feedback``: HTML feedback per student, hidden tests removed."""
     return nbgrader("generate_feedback", assignment, "--force", course_dir=course_dir)
 
 
-def export(course_dir: Path | str = REPO_ROOT, to: str = "grades.csv") -> StepResult:
+def export(course_dir: Path | str = ".", to: str = "grades.csv") -> StepResult:
     """``nbgrader export --to TO`` (relative to the course folder): one row per student and assignment."""
     return nbgrader("export", "--to", to, course_dir=course_dir)
 
@@ -134,12 +150,12 @@ def check_notebook_file(path: Path | str) -> str | None:
     return None
 
 
-def expected_notebooks(assignment: str, course_dir: Path | str = REPO_ROOT) -> list[str]:
+def expected_notebooks(assignment: str, course_dir: Path | str = ".") -> list[str]:
     """The notebook file names a submission of ``assignment`` must hold (those of its source folder)."""
     return sorted(p.name for p in (Path(course_dir) / "solutions" / assignment).glob("*.ipynb"))
 
 
-def submission_problems(assignment: str, student: str, course_dir: Path | str = REPO_ROOT) -> list[str]:
+def submission_problems(assignment: str, student: str, course_dir: Path | str = ".") -> list[str]:
     """What is wrong with a student's submitted files, one message per notebook, naming the file."""
     folder = Path(course_dir) / "submitted" / student / assignment
     handed = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
@@ -166,7 +182,7 @@ _UNWATCHED = {".git", ".venv", "node_modules", "__pycache__", ".ipynb_checkpoint
 _UNWATCHED_FILES = {"gradebook.db", "gradebook.db-journal", "gradebook.db-wal", "gradebook.db-shm", ".nbgrader.log"}
 
 
-def snapshot(course_dir: Path | str = REPO_ROOT) -> dict[str, tuple[int, int]]:
+def snapshot(course_dir: Path | str = ".") -> dict[str, tuple[int, int]]:
     """``{relative path: (size, mtime)}`` of the course folder's files, for spotting writes during grading."""
     root = Path(course_dir)
     out = {}
@@ -190,7 +206,7 @@ def changed_files(before: dict[str, tuple[int, int]], after: dict[str, tuple[int
     return sorted(rel for rel in set(before) | set(after) if before.get(rel) != after.get(rel))
 
 
-def forget_submission(assignment: str, student: str, course_dir: Path | str = REPO_ROOT) -> None:
+def forget_submission(assignment: str, student: str, course_dir: Path | str = ".") -> None:
     """Drop a submission that could not be graded from the gradebook (nbgrader may leave one at 0 points)."""
     db = Path(course_dir) / "gradebook.db"
     if not db.is_file():

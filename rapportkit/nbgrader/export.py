@@ -3,7 +3,7 @@
 Skills are the techniques a graded cell assesses, from its ``rapportlab.covers`` metadata in the instructor's
 notebook (``solutions/``), minus the names of role-play clients (``john``, ``abby``...). A cell that covers
 several skills counts towards each. Used by ``rapportkit course export`` as
-``nbgrader export --exporter=rapportkit.export.SkillsExportPlugin``.
+``nbgrader export --exporter=rapportkit.nbgrader.export.SkillsExportPlugin``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins.export import ExportPlugin
 from traitlets import Enum
 
-from rapportkit.instructor.lms import LMS_FORMATS, GradeTable, write
+from rapportkit.nbgrader.lms import LMS_FORMATS, GradeTable, write
 from rapportkit.roleplay import scenario_names
 
 
@@ -105,7 +105,7 @@ def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory
 class SkillsExportPlugin(ExportPlugin):
     """CSV with one row per student: total, one column per step (points) and per skill (% of its points).
 
-    With ``lms`` set, the file is laid out as that LMS imports it (:mod:`rapportkit.instructor.lms`).
+    With ``lms`` set, the file is laid out as that LMS imports it (:mod:`rapportkit.nbgrader.lms`).
     """
 
     lms = Enum(["", *LMS_FORMATS], default_value="", help="Lay the file out for this LMS's grade import").tag(

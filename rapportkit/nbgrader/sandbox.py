@@ -40,9 +40,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
 import rapportkit
-from rapportkit.judge import REPORT_TAG
+from rapportkit.nbgrader import REPORT_TAG
 
-LAUNCHER = Path(__file__).with_name("_launch.py")
+LAUNCHER = Path(__file__).with_name("sandbox_launch.py")
 # Files of /etc a Python kernel reads (dynamic linker, time zone, fonts, user names, the alternatives links).
 ETC_FILES = (
     "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "fonts", "mime.types",

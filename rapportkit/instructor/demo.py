@@ -9,7 +9,6 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from rapportkit.course import REPO_ROOT
 from rapportkit.roleplay import RecordedRolePlay
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -51,7 +50,7 @@ def load_cohort(path: Path) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
-def build_submissions(cohort_file: Path, course_dir: Path = REPO_ROOT) -> dict[str, str]:
+def build_submissions(cohort_file: Path, course_dir: Path | str = ".") -> dict[str, str]:
     """Write each student's notebook into ``downloaded/<assignment>/archive/`` as an LMS would.
 
     Each student may also hand in role-play transcripts (``transcripts: {file: {scenario, turns}}``),

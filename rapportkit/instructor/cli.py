@@ -1,0 +1,228 @@
+"""The instructor's one command line: ``rapportkit course ...``, thin over nbgrader's own commands.
+
+Every command works on the course folder: the current folder, or ``--course-dir``, holding nbgrader_config.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+from rapportkit.instructor import batch, demo, figures, gradebook
+from rapportkit.instructor.stats import item_stats
+from rapportkit.nbgrader import commands
+from rapportkit.nbgrader.commands import StepResult
+from rapportkit.nbgrader.lms import LMS_FORMATS
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Regenerate exercises/ from solutions/."""
+    names = args.assignments or commands.assignments(args.course_dir)
+    for name in names:
+        step = commands.generate(name, args.course_dir)
+        if not step.ok:
+            return _failed(step)
+        print(f"generated exercises/{name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The instructor's path on a synthetic cohort: collect, autograde, feedback, export, figures."""
+    root = Path(args.course_dir)
+    cohort = demo.load_cohort(args.cohort)
+    assignment = cohort["assignment"]
+    for step in (commands.generate(assignment, root),):
+        if not step.ok:
+            return _failed(step)
+    qualities = demo.build_submissions(Path(args.cohort), root)
+    print(f"cohort: {len(qualities)} synthetic submissions in downloaded/{assignment}/archive/")
+    step = commands.zip_collect(assignment, root)
+    if not step.ok:
+        return _failed(step)
+    collected = sorted(p.name for p in (root / "submitted").iterdir() if (p / assignment).is_dir())
+    missing = sorted(set(qualities) - set(collected))
+    print(f"collected into submitted/: {len(collected)} students")
+    status = batch.grade_batch(assignment, [s for s in qualities if s in collected], root)
+    for student in missing:
+        status[student] = "no notebook collected"
+    for step in (commands.generate_feedback(assignment, root), commands.export(root)):
+        if not step.ok:
+            return _failed(step)
+    png = figures.plot_item_distribution(
+        f"sqlite:///{root / 'gradebook.db'}", assignment, root / "reports" / f"{assignment}_items.png"
+    )
+    scores = {}
+    with open(root / "grades.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["assignment"] == assignment:
+                scores[row["student_id"]] = (float(row["raw_score"] or 0), float(row["max_score"] or 0))
+    print(f"\n{'student':<16}{'quality':<10}{'score':>12}  status")
+    for student, quality in qualities.items():
+        got, top = scores.get(student, (0.0, 0.0))
+        print(f"{student:<16}{quality:<10}{got:>6.2f} / {top:<4.0f}  {status.get(student, '?')}")
+    print(f"\ngrades: {root / 'grades.csv'}\nfeedback: {root / 'feedback'}\nreport: {png}")
+    return 0
+
+
+# --- The term: `rapportkit course release|collect|autograde|feedback|export|report` ---------------------
+
+def _failed(steps: list[StepResult] | StepResult) -> int:
+    """Print what went wrong in the first failed nbgrader step; 0 if every step worked."""
+    for step in steps if isinstance(steps, list) else [steps]:
+        if not step.ok:
+            print(f"nbgrader {' '.join(step.args)} failed:", file=sys.stderr)
+            print("\n".join(step.errors()[-15:]) or step.log[-3000:], file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_release(args) -> int:  # noqa: ANN001 (argparse.Namespace)
+    """Generate and release an assignment to the exchange."""
+    code = _failed(batch.release(args.assignment, args.course_dir, args.exchange))
+    if not code:
+        print(f"released {args.assignment}")
+    return code
+
+
+def cmd_collect(args) -> int:  # noqa: ANN001
+    """Collect submissions from the exchange, or from an LMS download with --zip."""
+    step = (batch.collect_zip(args.assignment, args.zip, args.course_dir) if args.zip
+            else batch.collect(args.assignment, args.course_dir, args.exchange))
+    code = _failed(step)
+    if not code:
+        students = batch.submitted_students(args.assignment, args.course_dir)
+        print(f"collected {args.assignment}: {len(students)} students in submitted/")
+    return code
+
+
+def cmd_autograde(args) -> int:  # noqa: ANN001
+    """Autograde in parallel; prints one line per student; exit 1 if any student was not graded."""
+    t0 = time.monotonic()
+    status = batch.autograde(args.assignment, args.student or None, args.jobs, Path(args.course_dir))
+    took = time.monotonic() - t0
+    for student, st in status.items():
+        print(f"{student:<24}{st}")
+    bad = sum(not st.startswith("graded") for st in status.values())
+    print(f"{len(status) - bad} of {len(status)} graded in {took:.1f}s with {args.jobs} jobs", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_feedback(args) -> int:  # noqa: ANN001
+    """Generate feedback (and release it to the exchange with --release)."""
+    code = _failed(batch.feedback(args.assignment, args.course_dir, args.release, args.exchange))
+    if not code:
+        released = " and released to the exchange" if args.release else ""
+        print(f"feedback for {args.assignment} in feedback/{released}")
+    return code
+
+
+def cmd_export(args) -> int:  # noqa: ANN001
+    """Export the gradebook: one row per student, one column per step and per skill."""
+    name = f"grades_{args.lms}.csv" if args.lms else "grades_by_skill.csv"
+    to = Path(args.to) if args.to else Path(args.course_dir) / name
+    code = _failed(batch.export(args.course_dir, to, args.assignment or None, args.lms))
+    if not code:
+        print(f"grades: {to}")
+    return code
+
+
+def cmd_report(args) -> int:  # noqa: ANN001
+    """Plots of the class's scores; item difficulty and discrimination, and role-plays handed in alike, as text."""
+    try:
+        paths = figures.class_report(args.assignment, args.course_dir, args.out)
+    except (FileNotFoundError, ValueError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    scores = gradebook.item_scores(f"sqlite:///{Path(args.course_dir) / 'gradebook.db'}", args.assignment)
+    stats = item_stats(scores)
+    print(f"{'item':<20}{'points':>7}{'students':>10}{'difficulty':>12}{'discrimination':>16}")
+    for s in stats:
+        diff = f"{100 * s.difficulty:.0f}%" if s.difficulty is not None else "-"
+        disc = f"{s.discrimination:+.2f}" if s.discrimination is not None else "-"
+        print(f"{s.item:<20}{s.max_score:>7.0f}{s.students:>10}{diff:>12}{disc:>16}")
+    copies = batch.shared_transcripts(args.assignment, args.course_dir)
+    if copies:
+        print("\nRole-play transcripts to look at (handed in alike by several students; a finding, not a penalty):")
+        for c in copies:
+            print(f"  {c.finding}")
+    else:
+        print(f"\nRole-play transcripts: no two students handed in the same one for {args.assignment}.")
+    alike = batch.shared_written_replies(args.assignment, args.course_dir)
+    if alike:
+        print("\nWritten replies to look at (identical or nearly, from several students; a finding, not a penalty):")
+        for reply in alike:
+            print(f"  {reply.finding}")
+    else:
+        print(f"\nWritten replies: no two students handed in the same or nearly the same for {args.assignment}.")
+    for p in paths:
+        print(f"report: {p}")
+    return 0
+
+
+def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers action)
+    """Add the class-scale commands to ``rapportkit course``; returns the new parsers."""
+    import os
+
+    rel = sub.add_parser("release", help="generate and release an assignment to nbgrader's exchange")
+    rel.set_defaults(func=cmd_release)
+    col = sub.add_parser("collect", help="collect submissions (nbgrader collect, or zip_collect with --zip)")
+    col.add_argument("--zip", metavar="DIR", help="an LMS download: files <student>__<file> and/or .zip archives")
+    col.set_defaults(func=cmd_collect)
+    auto = sub.add_parser("autograde", help="autograde students in parallel with nbgrader")
+    auto.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
+    auto.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    auto.set_defaults(func=cmd_autograde)
+    fb = sub.add_parser("feedback", help="generate feedback (hidden tests removed)")
+    fb.add_argument("--release", action="store_true", help="also release it to the exchange for students to fetch")
+    fb.set_defaults(func=cmd_feedback)
+    exp = sub.add_parser("export", help="CSV: one row per student, a column per step and per skill")
+    exp.add_argument("--to", help="CSV file (default grades_by_skill.csv in the course folder)")
+    exp.add_argument("--assignment", action="append", help="only these assignments (repeatable)")
+    exp.add_argument("--lms", choices=LMS_FORMATS,
+                     help="lay the file out for this LMS's grade import (docs/teaching/lms.md; default: a plain CSV)")
+    exp.set_defaults(func=cmd_export)
+    rep = sub.add_parser("report", help="plots: scores per item and skill, item difficulty and discrimination")
+    rep.add_argument("--out", help="folder for the PNGs (default reports/)")
+    rep.set_defaults(func=cmd_report)
+    for p in (rel, col, auto, fb, rep):
+        p.add_argument("assignment", help="assignment name, e.g. 01_trust")
+    for p in (rel, col, fb):
+        p.add_argument("--exchange", help="nbgrader exchange folder (default: Exchange.root from the config)")
+    return [rel, col, auto, fb, exp, rep]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rapportkit", description=__doc__)
+    sub = parser.add_subparsers(dest="group", required=True)
+    crs = sub.add_parser("course", help="instructor commands over nbgrader")
+    crs_sub = crs.add_subparsers(dest="command", required=True)
+
+    gen = crs_sub.add_parser("generate", help="regenerate exercises/ from solutions/ with nbgrader")
+    gen.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    gen.set_defaults(func=cmd_generate)
+
+    dem = crs_sub.add_parser("demo", help="grade a synthetic cohort end to end")
+    dem.add_argument("--cohort", required=True, help="cohort file (YAML; the repository's are in tests/data/cohort/)")
+    dem.set_defaults(func=cmd_demo)
+
+    for p in (gen, dem, *add_term_commands(crs_sub)):
+        p.add_argument("--course-dir", default=".", help="the course folder, with nbgrader_config.py (default: here)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "course_dir", None) is not None:
+        try:
+            args.course_dir = commands.course_folder(args.course_dir)
+        except commands.CourseFolderError as err:
+            print(err, file=sys.stderr)
+            return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
