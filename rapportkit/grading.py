@@ -431,7 +431,7 @@ def assess_reply(
     scale = 0.6 if needs else 1.0
     fraction *= scale
     for need in needs:
-        ok = bool(mentions(read, need))
+        ok = bool(concept_phrases(read, need))
         fraction += 0.4 / len(needs) if ok else 0.0
         lines.append(f"  [{'x' if ok else ' '}] {concepts()[need]['label']}")
     if caught is not None:
@@ -557,7 +557,7 @@ def _has_phrase(phrase: str, text: str) -> bool:
     return bool(re.search(r"(?<![\w'])" + re.escape(phrase.lower()) + r"(?![\w'])", text))
 
 
-def mentions(text: str, concept: str) -> tuple[str, ...]:
+def concept_phrases(text: str, concept: str) -> tuple[str, ...]:
     """The phrases of ``concept`` that occur in ``text`` (whole words, any case).
 
     A concept's ``unless`` phrases cancel a match in the same sentence: "I can't promise this will stay between
@@ -594,14 +594,14 @@ def score_explanation(text: object, needs: Sequence[str], points: float, avoid: 
     text, cut = head(text)  # type: ignore[arg-type]
     if cut:
         print("Only the first part of your answer was read: keep it to a few sentences.")
-    harms = [(name, found) for name in avoid if (found := mentions(text, name))]
+    harms = [(name, found) for name in avoid if (found := concept_phrases(text, name))]
     for name, found in harms:
         print(f"  [!] {concepts()[name]['label']}: \"{found[0]}\"")
     if harms:
         print("No points: whatever else it does well, this answer also does something that could cause harm.")
         return 0.0
     for need in needs:
-        hits = mentions(text, need)
+        hits = concept_phrases(text, need)
         fraction += share if hits else 0.0
         print(f"  [{'x' if hits else ' '}] {concepts()[need]['label']}")
     plain = analyse(text)

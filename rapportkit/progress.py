@@ -76,8 +76,10 @@ def step_profiles(root: Path | str = ".") -> dict[str, dict[str, float]]:
         counts["closed questions"] += s.closed_questions
         counts["simple reflections"] += s.simple_reflections
         counts["complex reflections"] += s.complex_reflections
+        # the same count as for written replies: each turn's Analysis.problems (a self-disclosure that does not
+        # turn back to the client is one; one that does is a strength)
         counts["wording that costs rapport"] += sum(
-            n for kind, n in s.flags.items() if kind not in ("feeling_reflected", "name_used", "self_disclosure")
+            len(turn.analysis.problems) for turn in session.history if turn.analysis is not None
         )
         rapport[step] = max(rapport.get(step, 0), s.final_rapport)
     out: dict[str, dict[str, float]] = {}

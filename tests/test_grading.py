@@ -149,8 +149,8 @@ def test_unknown_rubric_is_named():
 
 
 def test_mentions_matches_whole_words_only():
-    assert grading.mentions("It stays between us.", "confidentiality") == ("between us",)
-    assert grading.mentions("I harmonised the notes", "confidentiality_limits") == ()
+    assert grading.concept_phrases("It stays between us.", "confidentiality") == ("between us",)
+    assert grading.concept_phrases("I harmonised the notes", "confidentiality_limits") == ()
 
 
 def test_score_explanation_partial_and_full():
@@ -231,7 +231,7 @@ def test_avoid_names_only_known_concepts():
 ])
 def test_saying_the_opposite_of_a_harm_is_not_that_harm(text: str, avoid: str):
     """An `unless` phrase in the same sentence cancels the match: the answer says it will not do the harm."""
-    assert grading.mentions(text, avoid) == ()
+    assert grading.concept_phrases(text, avoid) == ()
     assert grading.score_explanation(text, ["confidentiality_limits"], 2, avoid=[avoid]) > 0
 
 

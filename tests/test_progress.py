@@ -12,6 +12,7 @@ import pytest
 from rapportkit.answers import notebook_answers, read_answer_cell
 from rapportkit.instructor import demo
 from rapportkit.progress import session_figures, show_progress, step_profiles
+from rapportkit.skills import analyse
 from tests.conftest import REPO
 
 
@@ -94,3 +95,13 @@ def test_session_figures_cite_each_turn_and_the_miti_bands(tmp_path: Path):
     assert "Questions: 3 (2 open, 1 closed). Reflections: 1" in text
     assert "Reflection-to-question ratio: 0.3 : 1, below fair (MITI 4.2.1: 1:1 fair, 2:1 good)" in text
     assert session_figures(tmp_path / "missing.json", scenario).startswith("No figures: ")
+
+
+def test_costly_wording_is_counted_alike_in_replies_and_role_plays(tmp_path: Path):
+    """A self-disclosure that stays on the trainee costs rapport in a role-play exactly as in a written reply."""
+    work = tmp_path / "exercises" / "01_trust"
+    work.mkdir(parents=True)
+    story = "I went through a divorce myself and it was awful, I cried for months and my lawyer was useless."
+    demo.write_transcript("john", ["a", story], work / "roleplay_john.json")
+    counted = step_profiles(tmp_path)["01_trust"]["wording that costs rapport"]
+    assert counted >= len(analyse(story).problems) >= 1

@@ -166,7 +166,7 @@ def parse_test_cell(source: str) -> list[Call]:
 
 
 @dataclass
-class Verdict:
+class CellVerdict:
     """What the judge made of one test cell: feedback, the last call's value, or the error that stopped it."""
 
     stdout: str = ""
@@ -215,14 +215,14 @@ def run_calls(
     submitted: Path | None,
     functions: Callable[[str], Callable[..., Any]] | None = None,
     source: Path | None = None,
-) -> Verdict:
+) -> CellVerdict:
     """Run a test cell's calls here, as the kernel would: stop at the first exception; keep the last value.
 
     A file argument of :data:`PATH_ARGUMENTS` is read from ``submitted``; one of :data:`SOURCE_ARGUMENTS` that
     names a file (a scenario ``.yaml``) from ``source``, the instructor's assignment folder.
     """
     get = functions or (lambda name: grading.TEST_CELL_FUNCTIONS[name].function)
-    verdict = Verdict()
+    verdict = CellVerdict()
     buffer = io.StringIO()
     for call in calls:
 
@@ -315,7 +315,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                 # An authoring error, not the student's: refuse to trust the kernel, say so loudly.
                 self.log.error("%s %s: test cell %s cannot be judged outside the kernel (%s); it scores 0 "
                                "until it follows docs/authoring.md", REPORT_TAG, student, gid, err)
-                verdict = Verdict(error=("JudgeFormError", f"this test cell cannot be judged: {err}"))
+                verdict = CellVerdict(error=("JudgeFormError", f"this test cell cannot be judged: {err}"))
             cell.outputs = verdict.outputs(cell.get("execution_count"))
             judged = self._score(cell)
             if kernel_score != judged and gid not in put_back:  # a cell put back never ran in the kernel

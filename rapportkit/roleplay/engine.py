@@ -482,7 +482,7 @@ class RolePlay:
             if rule_name in rules and analysis.has(RULE_TO_FLAG.get(rule_name, rule_name)):
                 return rule_name, rules[rule_name]
         for i, m in enumerate(rules.get("mentions", [])):
-            if mentions(text, m.get("words", ())) or set(m.get("intake", ())) & set(intake):
+            if says_any(text, m.get("words", ())) or set(m.get("intake", ())) & set(intake):
                 return f"mentions[{i}]", m
         for rule_name in SKILL_RULES:
             if rule_name in rules and _skill_matches(rule_name, analysis):
@@ -647,7 +647,7 @@ def base_change(analysis: Any, skill: bool = True) -> int:
     return change
 
 
-def mentions(text: str, words: Sequence[str]) -> bool:
+def says_any(text: str, words: Sequence[str]) -> bool:
     """True if ``text`` contains any of ``words`` (case-insensitive; a word also matches longer forms)."""
     low = text.lower()
     return any(re.search(r"(?<!\w)" + re.escape(w.lower()), low) for w in words)
