@@ -18,6 +18,7 @@ import sys
 import types
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -27,6 +28,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from tests.conftest import REPO
 
 VALUES_FILE = REPO / "deploy" / "z2jh-values.yaml"
+LTI_OVERLAY = REPO / "deploy" / "z2jh-values-lti13.yaml"
 ONE_SERVER_CONFIG = REPO / "deploy" / "jupyterhub_config.py"
 COURSE_ID = "rapport-lab"
 
@@ -81,6 +83,11 @@ HUB_DB_TYPES = {"sqlite-pvc", "sqlite-memory", "mysql", "postgres", "other"}
 MATCH_NODE_PURPOSE = {"ignore", "prefer", "require"}
 # hub.config is handed to traitlets as is: only class.trait names that exist (JupyterHub 5+/OAuthenticator 16+).
 HUB_CONFIG_TRAITS = {
+    # From jupyterhub-ltiauthenticator's lti13/auth.py (checked for this file's review).
+    "LTI13Authenticator": {
+        "issuer", "client_id", "authorize_url", "jwks_endpoint", "jwks_algorithms", "username_key", "tool_name",
+        "tool_description",
+    },
     "JupyterHub": {"authenticator_class", "load_groups", "admin_access"},
     "Authenticator": {"allow_all", "allowed_users", "admin_users", "allow_existing_users", "manage_groups"},
     "GenericOAuthenticator": {
@@ -373,3 +380,45 @@ def test_requests_do_not_exceed_limits(values):
         for kind in set(requests) & set(limits):
             measure = cpu if kind == "cpu" else nbytes
             assert measure(requests[kind]) <= measure(limits[kind]), (path, kind)
+
+
+# --- LTI 1.3 login from the LMS (an overlay on the values file) --------------------------------------------
+def merged(base: dict, overlay: dict) -> dict:
+    """Helm's merge of two values files: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def test_the_lti_overlay_uses_only_keys_and_traits_we_checked(values):
+    overlay = yaml.safe_load(LTI_OVERLAY.read_text(encoding="utf-8"))
+    both = merged(values, overlay)
+    assert set(overlay) <= set(CHART_KEYS) and set(overlay["hub"]) <= CHART_KEYS["hub"]
+    config = both["hub"]["config"]
+    assert config["JupyterHub"]["authenticator_class"] == "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    for cls, traits in overlay["hub"]["config"].items():
+        unknown = set(traits) - HUB_CONFIG_TRAITS[cls]
+        assert not unknown, f"{LTI_OVERLAY.name}: hub.config.{cls}: unknown traits {sorted(unknown)}"
+    lti = config["LTI13Authenticator"]
+    assert isinstance(lti["client_id"], list) and lti["client_id"], "client_id is a set of ids: a YAML list"
+    for key in ("issuer", "authorize_url", "jwks_endpoint"):
+        assert lti[key].startswith("https://"), key
+    # the rest of the course's settings (groups, the pre-spawn hook) are untouched by the overlay
+    assert config["JupyterHub"]["load_groups"] == values["hub"]["config"]["JupyterHub"]["load_groups"]
+
+
+# --- nbgitpuller links in the deployment docs ----------------------------------------------------------------
+def test_each_nbgitpuller_link_in_the_docs_opens_a_notebook_the_course_has():
+    text = (REPO / "docs" / "scaling.md").read_text(encoding="utf-8")
+    links = re.findall(r"https://\S+/hub/user-redirect/git-pull\?\S+", text)
+    assert links, "docs/scaling.md shows no nbgitpuller link"
+    for link in links:
+        query = parse_qs(urlsplit(link).query)
+        assert {"repo", "branch", "urlpath"} <= set(query), link
+        repo = query["repo"][0]
+        clone = repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+        prefix = f"lab/tree/{clone}/"
+        urlpath = query["urlpath"][0]
+        assert urlpath.startswith(prefix), f"{urlpath}: nbgitpuller clones {repo} into {clone}/"
+        assert (REPO / urlpath.removeprefix(prefix)).is_file(), f"{urlpath}: no such notebook in the course"
