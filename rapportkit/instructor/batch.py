@@ -215,8 +215,8 @@ def autograde(assignment: str, students: list[str] | None = None, jobs: int = 1,
                 status[student] = fut.result()
                 bar.update(student, status[student])
     finally:
-        for worker in workers:
-            worker.close()
+        for grader in workers:
+            grader.close()
     return {s: status[s] for s in students}
 
 
