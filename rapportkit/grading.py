@@ -1,7 +1,9 @@
 """What nbgrader test cells call: checks of an answer's form, and scores with partial credit.
 
 A test cell ends with one of the ``score_*`` calls, so its last output is a number of points,
-which nbgrader records as that cell's (partial) grade. Every verdict on a trainee's words comes from
+which nbgrader records as that cell's (partial) grade. Each ``score_*`` is a pure judgement (``judge_*``,
+``assess_reply``: a :class:`Verdict`, the share earned and the lines that explain it) passed to :func:`report`,
+the one place that prints. Every verdict on a trainee's words comes from
 :func:`rapportkit.skills.analyse`, the same analysis that gives feedback in the role-plays, so the
 practice verdict and the grade agree. Feedback is printed to standard output: anything on standard
 error would make nbgrader score the cell 0.
@@ -66,6 +68,30 @@ def for_test_cells(
         return function
 
     return register
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A judgement: the share of the points earned (0-1) and the lines that explain it to the student."""
+
+    fraction: float
+    lines: tuple[str, ...]
+    analysis: Analysis | None = None  # a written reply's analysis
+    caught: Caught | None = None  # what a written reply caught of this client's words
+
+    def report(self) -> str:
+        return "\n".join(self.lines)
+
+
+def report(verdict: Verdict, points: float) -> float:
+    """The one place grading prints: the verdict's lines (what a test cell shows), then its points."""
+    if verdict.lines:
+        print(verdict.report())
+    return _points(verdict.fraction, points)
+
+
+def _points(fraction: float, points: float) -> float:
+    return round(max(0.0, min(1.0, fraction)) * points, 2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,54 +228,69 @@ def check_reply(answer: object, client_statement: str | None = None, name: str =
     give. The grade (a hidden test) also judges the reply against what this client said.
     """
     check_text(answer, name)
-    analysis = analyse(answer, client_statement=client_statement)  # type: ignore[arg-type]
-    print(coach_feedback(analysis))
+    report(advise_reply(answer, client_statement), 0)  # type: ignore[arg-type]
+
+
+def advise_reply(answer: str, client_statement: str | None = None) -> Verdict:
+    """How the skills analyser reads a reply, as the role-plays coach it (no points: practice)."""
+    analysis = analyse(answer, client_statement=client_statement)
+    lines = [coach_feedback(analysis)]
     if not (analysis.has("harmful") or analysis.has("unreadable")):
-        print("When graded, your reply is also checked against what this client said: their situation, "
-              "in their terms, and what they feel.")
+        lines.append("When graded, your reply is also checked against what this client said: their situation, "
+                     "in their terms, and what they feel.")
+    return Verdict(0.0, tuple(lines), analysis)
 
 
 # --------------------------------------------------------------------------------------------
-# Scores: each returns points in [0, points] and prints why.
+# Scores: each test-cell function judges (a pure function returning a Verdict), then reports it.
 # --------------------------------------------------------------------------------------------
 
 
-def _points(fraction: float, points: float) -> float:
-    return round(max(0.0, min(1.0, fraction)) * points, 2)
+def judge_choice(answer: object, correct: str) -> Verdict:
+    """Full credit for the correct option, else none."""
+    got = _word(answer) == correct.lower()
+    return Verdict(1.0 if got else 0.0,
+                   ("Correct." if got else "Not the best answer: read the section again and reconsider.",))
 
 
 @for_test_cells()
 def score_choice(answer: object, correct: str, points: float = 1) -> float:
     """Full points for the correct option, else 0."""
-    got = _word(answer) == correct.lower()
-    print("Correct." if got else "Not the best answer: read the section again and reconsider.")
-    return _points(1.0 if got else 0.0, points)
+    return report(judge_choice(answer, correct), points)
 
 
-@for_test_cells()
-def score_choices(answer: object, correct: Iterable[str], options: str | Iterable[str], points: float = 1) -> float:
+def judge_choices(answer: object, correct: Iterable[str], options: str | Iterable[str]) -> Verdict:
     """Partial credit for a choose-all-that-apply item: each option judged right or wrong."""
     opts = _options(options)
     picked = set(read_letters(answer) or ())
     want = {c.lower() for c in correct}
     right = sum((o in picked) == (o in want) for o in opts)
-    print(f"{right} of {len(opts)} options judged correctly.")
+    line = (f"{right} of {len(opts)} options judged correctly.",)
     # Picking nothing (or everything) must not earn the points of the options it happens to match.
     if not picked & set(opts) or picked >= set(opts):
-        return 0.0
-    return _points(right / len(opts), points)
+        return Verdict(0.0, line)
+    return Verdict(right / len(opts), line)
+
+
+@for_test_cells()
+def score_choices(answer: object, correct: Iterable[str], options: str | Iterable[str], points: float = 1) -> float:
+    """Partial credit for a choose-all-that-apply item: each option judged right or wrong."""
+    return report(judge_choices(answer, correct, options), points)
+
+
+def judge_labels(answer: object, correct: Mapping[str, str]) -> Verdict:
+    """Partial credit: the share of items labelled as the key labels them."""
+    given, _ = read_labels(answer)
+    if not given:
+        return Verdict(0.0, ("No labels given.",))
+    right = [k for k, v in correct.items() if given.get(k) == _word(v)]
+    return Verdict(len(right) / len(correct), (f"{len(right)} of {len(correct)} labelled correctly.",))
 
 
 @for_test_cells()
 def score_labels(answer: object, correct: Mapping[str, str], points: float = 1) -> float:
     """Partial credit: the share of items labelled as the key labels them."""
-    given, _ = read_labels(answer)
-    if not given:
-        print("No labels given.")
-        return 0.0
-    right = [k for k, v in correct.items() if given.get(k) == _word(v)]
-    print(f"{len(right)} of {len(correct)} labelled correctly.")
-    return _points(len(right) / len(correct), points)
+    return report(judge_labels(answer, correct), points)
 
 
 # --- written replies, judged by the skills analyser ---------------------------------------------
@@ -371,19 +412,6 @@ WRONG_FEELING_CAP = 0.15
 REPETITION_CAP = 0.15
 LONG_REPLY_WORDS = 80
 LONG_REPLY_CAP = 0.4
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The judgement of one written reply: the share of points earned and the lines that explain it."""
-
-    fraction: float
-    lines: tuple[str, ...]
-    analysis: Analysis | None
-    caught: Caught | None = None
-
-    def report(self) -> str:
-        return "\n".join(self.lines)
 
 
 def assess_reply(
@@ -527,9 +555,8 @@ def score_reply(
     if client is None and client_name:
         client = ClientProfile(name=client_name, pronouns=client_pronouns, avoid_names=tuple(avoid_names))
     keys = ClientKeys.from_data(content=content, feeling=feeling, opens=opens)
-    verdict = assess_reply(reply, rubric, client_statement=client_statement, client=client, needs=needs, keys=keys)
-    print(verdict.report())
-    return _points(verdict.fraction, points)
+    return report(assess_reply(reply, rubric, client_statement=client_statement, client=client, needs=needs,
+                               keys=keys), points)
 
 
 # --- short written explanations: the ideas they contain, in plain words ---------------------------
@@ -574,9 +601,8 @@ def concept_phrases(text: str, concept: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@for_test_cells(judges_written_reply=True)
-def score_explanation(text: object, needs: Sequence[str], points: float, avoid: Sequence[str] = ()) -> float:
-    """Partial credit for an explanation to a client: each idea in ``needs``, said in plain words.
+def judge_explanation(text: object, needs: Sequence[str], avoid: Sequence[str] = ()) -> Verdict:
+    """An explanation to a client: each idea in ``needs``, said in plain words, and none of ``avoid``.
 
     ``avoid``: concepts an answer must not contain (a promise of secrecy, a no-suicide contract...). Any one of
     them costs the whole item and is named: an answer that also does harm is not a good answer.
@@ -587,28 +613,33 @@ def score_explanation(text: object, needs: Sequence[str], points: float, avoid: 
     try:
         check_text(text, min_words=8)
     except AnswerFormatError as err:
-        print(f"No points yet: {err}")
-        return 0.0
+        return Verdict(0.0, (f"No points yet: {err}",))
+    lines: list[str] = []
     share = 0.8 / len(needs)
     fraction = 0.0
     text, cut = head(text)  # type: ignore[arg-type]
     if cut:
-        print("Only the first part of your answer was read: keep it to a few sentences.")
+        lines.append("Only the first part of your answer was read: keep it to a few sentences.")
     harms = [(name, found) for name in avoid if (found := concept_phrases(text, name))]
-    for name, found in harms:
-        print(f"  [!] {concepts()[name]['label']}: \"{found[0]}\"")
+    lines += [f"  [!] {concepts()[name]['label']}: \"{found[0]}\"" for name, found in harms]
     if harms:
-        print("No points: whatever else it does well, this answer also does something that could cause harm.")
-        return 0.0
+        lines.append("No points: whatever else it does well, this answer also does something that could cause harm.")
+        return Verdict(0.0, tuple(lines))
     for need in needs:
         hits = concept_phrases(text, need)
         fraction += share if hits else 0.0
-        print(f"  [{'x' if hits else ' '}] {concepts()[need]['label']}")
+        lines.append(f"  [{'x' if hits else ' '}] {concepts()[need]['label']}")
     plain = analyse(text)
     ok = not plain.has("jargon") and not plain.has("judging")
     fraction += 0.2 if ok else 0.0
-    print(f"  [{'x' if ok else ' '}] plain, non-judging words")
-    return _points(fraction, points)
+    lines.append(f"  [{'x' if ok else ' '}] plain, non-judging words")
+    return Verdict(fraction, tuple(lines), plain)
+
+
+@for_test_cells(judges_written_reply=True)
+def score_explanation(text: object, needs: Sequence[str], points: float, avoid: Sequence[str] = ()) -> float:
+    """Partial credit for an explanation to a client (:func:`judge_explanation`)."""
+    return report(judge_explanation(text, needs, avoid), points)
 
 
 # --- graded role-plays: judged from the transcript's turns, never from its claims -----------------
@@ -742,19 +773,17 @@ def safety_criteria(session: Any) -> list[tuple[str, bool]]:
     return criteria
 
 
-@for_test_cells(submitted_file="transcript", source_file="scenario")
-def score_roleplay(
+def judge_roleplay(
     transcript: str,
     scenario: str,
-    points: float,
     min_rapport: int = 60,
     min_reflections: int = 2,
     min_open_questions: int = 1,
     intake: Sequence[str] = (),
     safety: bool = False,
     keys: Mapping[str, Mapping[str, Any]] | None = None,
-) -> float:
-    """Partial credit for a role-play, from its saved transcript replayed in a fresh engine.
+) -> Verdict:
+    """A role-play, judged from its saved transcript replayed in a fresh engine.
 
     Criteria share the points equally: rapport reached, reflections and open questions the client took as
     heard (:func:`session_counts`; a minimum of 0 is no criterion), each intake question in ``intake`` asked
@@ -767,10 +796,8 @@ def score_roleplay(
     try:
         session, problems = verify_transcript(transcript, scenario, keys=keys)
     except (TranscriptError, OSError) as err:
-        print(f"No points: {err}")
-        return 0.0
-    for problem in problems:
-        print(f"Note: {problem}. The grade comes from replaying your turns.")
+        return Verdict(0.0, (f"No points: {err}",))
+    lines = [f"Note: {problem}. The grade comes from replaying your turns." for problem in problems]
     s = session.summary()
     counts = session_counts(session.history)
     ending = session.ending
@@ -778,8 +805,8 @@ def score_roleplay(
     # junk, stock phrases or echoes typed in between, build nothing the student did.
     own = counts.typed_heard > 0
     if not own:
-        print("  Note: none of your typed replies reached the client (they were corrected, harmful, unreadable, "
-              "generic or an echo of their words), so the rapport and the ending do not count.")
+        lines.append("  Note: none of your typed replies reached the client (they were corrected, harmful, unreadable, "
+                     "generic or an echo of their words), so the rapport and the ending do not count.")
     criteria = [(f"rapport reached {min_rapport} (yours: {s.final_rapport})", own and s.final_rapport >= min_rapport)]
     if min_reflections:
         criteria.append((f"at least {min_reflections} reflections the client took as heard "
@@ -797,10 +824,27 @@ def score_roleplay(
     met = 0
     for text, ok in criteria:
         met += ok
-        print(f"  [{'x' if ok else ' '}] {text}")
+        lines.append(f"  [{'x' if ok else ' '}] {text}")
     fraction = met / len(criteria)
     if counts.harmful:
         fraction -= HARM_COST * counts.harmful
-        print(f"  [-] {counts.harmful} harmful repl{'y' if counts.harmful == 1 else 'ies'}: "
-              f"each costs {HARM_COST:.0%} of the points")
-    return _points(fraction, points)
+        lines.append(f"  [-] {counts.harmful} harmful repl{'y' if counts.harmful == 1 else 'ies'}: "
+                     f"each costs {HARM_COST:.0%} of the points")
+    return Verdict(fraction, tuple(lines))
+
+
+@for_test_cells(submitted_file="transcript", source_file="scenario")
+def score_roleplay(
+    transcript: str,
+    scenario: str,
+    points: float,
+    min_rapport: int = 60,
+    min_reflections: int = 2,
+    min_open_questions: int = 1,
+    intake: Sequence[str] = (),
+    safety: bool = False,
+    keys: Mapping[str, Mapping[str, Any]] | None = None,
+) -> float:
+    """Partial credit for a role-play (:func:`judge_roleplay`)."""
+    return report(judge_roleplay(transcript, scenario, min_rapport, min_reflections, min_open_questions, intake,
+                                 safety, keys), points)

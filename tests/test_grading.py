@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+
 import pytest
 
 from rapportkit import grading
@@ -244,3 +247,14 @@ def test_test_cells_may_call_only_the_functions_grading_registers():
     assert judge.SOURCE_ARGUMENTS == {"score_roleplay": "scenario"}
     with pytest.raises(judge.JudgeFormError, match="grading.concepts is not a function test cells may call"):
         judge.parse_test_cell("grading.concepts()")
+
+
+def test_grading_judges_in_pure_functions_and_prints_in_one_place(capsys):
+    """Each score_* is a judgement (a Verdict) and a report: only grading.report prints."""
+    tree = ast.parse(inspect.getsource(grading))
+    printers = {fn.name for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)
+                for call in ast.walk(fn) if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "print"}
+    assert printers == {"report"}
+    verdict = grading.judge_choices("a, c", {"a", "c"}, "abcd")
+    assert verdict.fraction == 1 and capsys.readouterr().out == ""  # judging prints nothing
+    assert grading.report(verdict, 2) == 2 and capsys.readouterr().out == "4 of 4 options judged correctly.\n"
