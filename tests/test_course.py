@@ -113,3 +113,13 @@ def test_commands_work_on_the_course_folder_they_are_given_or_run_in(tmp_path: P
     assert main(["course", "report", "01_trust"]) == 2  # no --course-dir: the current folder, which is not one
     assert "is not a course folder" in capsys.readouterr().err
     assert course.course_folder(REPO) == REPO.resolve()
+
+
+def test_a_new_course_needs_the_instructor_only_package_and_an_empty_folder(tmp_path: Path, capsys):
+    """The course (with its answer keys) is not in rapportkit: without rapportlab-course, `new` says how to get it."""
+    assert main(["course", "new", str(tmp_path / "c")]) == 2
+    assert "instructor-only package rapportlab-course" in capsys.readouterr().err
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    assert main(["course", "new", str(tmp_path / "full")]) == 2
+    assert "already exists and is not an empty folder" in capsys.readouterr().err

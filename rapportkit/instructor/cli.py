@@ -12,10 +12,24 @@ import time
 from pathlib import Path
 
 from rapportkit.instructor import batch, demo, figures, gradebook
+from rapportkit.instructor.course_folder import CourseNotInstalledError, new_course
 from rapportkit.instructor.stats import item_stats
 from rapportkit.nbgrader import commands
 from rapportkit.nbgrader.commands import StepResult
 from rapportkit.nbgrader.lms import LMS_FORMATS
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a course folder of one's own from the instructor-only course package."""
+    try:
+        root = new_course(args.folder)
+    except (FileExistsError, CourseNotInstalledError) as err:
+        print(err, file=sys.stderr)
+        return 2
+    print(f"a new course in {root}: lessons in course/, solutions/ (yours to edit), exercises/ (generated), "
+          "grader_config.py.\nNext, in that folder: `rapportkit course generate` after editing solutions/, "
+          "`rapportkit course release ASSIGNMENT`, and `nbgrader formgrader` (or JupyterLab's Formgrader).")
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -199,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", required=True)
     crs = sub.add_parser("course", help="instructor commands over nbgrader")
     crs_sub = crs.add_subparsers(dest="command", required=True)
+
+    new = crs_sub.add_parser("new", help="write a course folder of your own (needs the rapportlab-course package)")
+    new.add_argument("folder", help="a new (or empty) folder for the course")
+    new.set_defaults(func=cmd_new)
 
     gen = crs_sub.add_parser("generate", help="regenerate exercises/ from solutions/ with nbgrader")
     gen.add_argument("assignments", nargs="*", help="assignment names (default: all)")
