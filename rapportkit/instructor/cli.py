@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rapportkit.instructor import batch, demo, figures, gradebook
 from rapportkit.instructor.course_folder import CourseNotInstalledError, new_course
+from rapportkit.instructor.roster import RosterError, read_roster, sync_roster
 from rapportkit.instructor.stats import item_stats
 from rapportkit.nbgrader import commands
 from rapportkit.nbgrader.commands import StepResult
@@ -29,6 +30,22 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"a new course in {root}: lessons in course/, solutions/ (yours to edit), exercises/ (generated), "
           "grader_config.py.\nNext, in that folder: `rapportkit course generate` after editing solutions/, "
           "`rapportkit course release ASSIGNMENT`, and `nbgrader formgrader` (or JupyterLab's Formgrader).")
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    """Import the class list into the gradebook (and keep it in step); name who the roster lacks."""
+    try:
+        students = read_roster(args.file)
+    except RosterError as err:
+        print(err, file=sys.stderr)
+        return 1
+    done = sync_roster(students, f"sqlite:///{Path(args.course_dir) / 'gradebook.db'}")
+    print(f"roster {args.file}: {len(students)} students; {len(done.added)} added, {len(done.updated)} updated, "
+          f"{len(done.unchanged)} unchanged in the gradebook")
+    if done.only_in_gradebook:
+        print(f"in the gradebook but not in the roster ({len(done.only_in_gradebook)}; kept, check them): "
+              + ", ".join(done.only_in_gradebook))
     return 0
 
 
@@ -218,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("folder", help="a new (or empty) folder for the course")
     new.set_defaults(func=cmd_new)
 
+    ros = crs_sub.add_parser("roster", help="import the class list (CSV: id, first_name, last_name, email, lms_id)")
+    ros.add_argument("file", help="the roster CSV (columns: docs/scaling.md)")
+    ros.set_defaults(func=cmd_roster)
+
     gen = crs_sub.add_parser("generate", help="regenerate exercises/ from solutions/ with nbgrader")
     gen.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     gen.set_defaults(func=cmd_generate)
@@ -226,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--cohort", required=True, help="cohort file (YAML; the repository's are in tests/data/cohort/)")
     dem.set_defaults(func=cmd_demo)
 
-    for p in (gen, dem, *add_term_commands(crs_sub)):
+    for p in (ros, gen, dem, *add_term_commands(crs_sub)):
         p.add_argument("--course-dir", default=".", help="the course folder, with nbgrader_config.py (default: here)")
     return parser
 
