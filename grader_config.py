@@ -44,10 +44,15 @@ c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"
 # grades.csv in the course folder (where nbgrader runs); rapportkit's own export passes --to explicitly.
 
 # --- Collecting from an LMS download (nbgrader zip_collect) --------------------------------------
-# Files in downloaded/<assignment>/archive/ named "<student id>__<file name>", e.g.
-# "ana_lima__01_trust.ipynb". Change the pattern to match what your LMS produces.
+# Files in downloaded/<assignment>/archive/ named "<student id>__<file name>", e.g. "ana_lima__01_trust.ipynb"
+# (nbgrader's own zip_collect); `rapportkit course collect --zip` fills that folder from an LMS download.
 c.ZipCollectApp.collector_plugin = "nbgrader.plugins.zipcollect.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9_.-]+?)__(?P<file_id>[^/]+)$"
+# `rapportkit course collect --zip` reads Canvas, Moodle and Blackboard downloads and writes each file it collects
+# here as "<student id>__<YYYY-MM-DDTHHMMSS>__<file>" (the time the LMS gives, when it gives one). Not nbgrader's
+# example "2016-01-30-15-00-00": its parser reads the minutes of that form as a time zone and drops them.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[A-Za-z0-9_.-]+?)__(?:(?P<timestamp>\d{4}-\d\d-\d\dT\d{6})__)?(?P<file_id>[^/]+)$"
+)
 c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
 
 # === Sandbox and judge (issue 9; see docs/grading.md) ==========================================

@@ -11,16 +11,23 @@ not once per student. nbgrader's SQLite gradebook takes one writer at a time, so
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from nbgrader.api import Gradebook
+
 from rapportkit.answers import REPLY_PREFIX, notebook_answers
+from rapportkit.instructor.lms_download import Decision, Student, decide, read_name
 from rapportkit.instructor.similarity import SharedReply, shared_replies
 from rapportkit.nbgrader import commands, judge, worker
 from rapportkit.nbgrader.commands import StepResult
@@ -50,24 +57,86 @@ def collect(assignment: str, course_dir: Path | str = ".", exchange: Path | str 
     return commands.nbgrader("collect", assignment, "--update", *_exchange_args(exchange), course_dir=course_dir)
 
 
-def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = ".") -> StepResult:
-    """``nbgrader zip_collect`` from an LMS download: a folder of files and/or ``.zip`` archives.
+@dataclass
+class Collection:
+    """What collecting an LMS download did: a decision for every file, who handed in nothing, nbgrader's step."""
 
-    Files are copied into ``downloaded/<assignment>/archive/`` (nbgrader's archive directory), where names must
-    match ``FileNameCollectorPlugin.named_regexp`` in ``grader_config.py`` (``<student>__<file>`` by default).
+    decisions: list[Decision]
+    nothing_from: list[str]
+    step: StepResult | None
+
+    @property
+    def left_over(self) -> list[Decision]:
+        return [d for d in self.decisions if not d.collected]
+
+
+def _download_files(download: Path) -> list[tuple[str, bytes, datetime | None]]:
+    """Every file of a download folder, and of every .zip in it: (where, contents, the zip entry's time)."""
+    out: list[tuple[str, bytes, datetime | None]] = []
+    for path in sorted(p for p in download.rglob("*") if p.is_file()):
+        rel = path.relative_to(download).as_posix()
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if not info.is_dir():
+                        out.append((f"{rel}:{info.filename}", archive.read(info), datetime(*info.date_time)))
+        else:
+            out.append((rel, path.read_bytes(), None))
+    return out
+
+
+def assignment_files(assignment: str, course_dir: Path | str = ".") -> tuple[set[str], set[str]]:
+    """The file names an assignment takes (its notebooks, the role-play transcripts they save), and the notebooks
+    of the other assignments."""
+    source = Path(course_dir) / "solutions"
+    ours = {p.name for p in (source / assignment).glob("*.ipynb")}
+    transcripts = {m for p in (source / assignment).glob("*.ipynb")
+                   for m in re.findall(r"roleplay_[A-Za-z0-9_]+\.json", p.read_text(encoding="utf-8"))}
+    others = {p.name for p in source.glob("*/*.ipynb") if p.parent.name != assignment}
+    return ours | transcripts, others - ours
+
+
+def roster_students(course_dir: Path | str = ".") -> list[Student]:
+    """The gradebook's students (imported with `rapportkit course roster`); none if there is no gradebook yet."""
+    db = Path(course_dir) / "gradebook.db"
+    if not db.is_file():
+        return []
+    commands.ensure_tools_on_path()
+    with Gradebook(f"sqlite:///{db}") as gb:
+        return [Student(s.id, s.first_name or "", s.last_name or "", s.lms_user_id or "") for s in gb.students]
+
+
+def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = ".") -> Collection:
+    """Collect an LMS download (Canvas, Moodle, Blackboard or ``<student>__<file>``; a folder, .zip files or both).
+
+    Every file gets a decision (:func:`rapportkit.instructor.lms_download.decide`) against the roster in the
+    gradebook; the collected ones go to ``downloaded/<assignment>/archive/`` as ``<student>__<time>__<file>``, and
+    ``nbgrader zip_collect`` moves them into ``submitted/`` with the LMS's time as the submission's timestamp.
     """
     download = Path(download)
     if not download.is_dir():
         raise FileNotFoundError(f"no folder {download}")
-    archive = Path(course_dir) / "downloaded" / assignment / "archive"
-    if download.resolve() != archive.resolve():
-        archive.mkdir(parents=True, exist_ok=True)
-        for item in sorted(download.iterdir()):
-            if item.is_file():
-                shutil.copy2(item, archive / item.name)
-            elif item.is_dir():
-                shutil.copytree(item, archive / item.name, dirs_exist_ok=True)
-    return commands.zip_collect(assignment, course_dir)
+    root = Path(course_dir)
+    expected, others = assignment_files(assignment, root)
+    roster = roster_students(root)
+    found = _download_files(download)
+    contents = {where: data for where, data, _ in found}
+    decisions = decide([read_name(where.split(":", 1)[-1], when) for where, _, when in found], roster, expected,
+                       others, open_roster=not roster)
+    # read_name saw the member's name; report the file as it is in the download
+    by_member = {where.split(":", 1)[-1]: where for where, _, _ in found}
+    decisions = [replace(d, path=by_member.get(d.path, d.path)) for d in decisions]
+    archive = root / "downloaded" / assignment / "archive"
+    if archive.exists():
+        shutil.rmtree(archive)  # nbgrader's staging copy of the last download: the download is the source
+    archive.mkdir(parents=True)
+    for d in decisions:
+        if d.collected:
+            when = f"{d.timestamp:%Y-%m-%dT%H%M%S}__" if d.timestamp else ""  # the form grader_config.py reads
+            (archive / f"{d.student}__{when}{d.file}").write_bytes(contents[d.path])
+    step = commands.zip_collect(assignment, root) if any(d.collected for d in decisions) else None
+    handed_in = {d.student for d in decisions if d.collected}
+    return Collection(decisions, sorted(s.id for s in roster if s.id not in handed_in), step)
 
 
 def submitted_students(assignment: str, course_dir: Path | str = ".") -> list[str]:

@@ -119,13 +119,33 @@ def cmd_release(args) -> int:  # noqa: ANN001 (argparse.Namespace)
 
 
 def cmd_collect(args) -> int:  # noqa: ANN001
-    """Collect submissions from the exchange, or from an LMS download with --zip."""
-    step = (batch.collect_zip(args.assignment, args.zip, args.course_dir) if args.zip
-            else batch.collect(args.assignment, args.course_dir, args.exchange))
-    code = _failed(step)
+    """Collect submissions from the exchange, or from an LMS download with --zip (every file accounted for)."""
+    if not args.zip:
+        code = _failed(batch.collect(args.assignment, args.course_dir, args.exchange))
+        if not code:
+            students = batch.submitted_students(args.assignment, args.course_dir)
+            print(f"collected {args.assignment}: {len(students)} students in submitted/")
+        return code
+    try:
+        done = batch.collect_zip(args.assignment, args.zip, args.course_dir)
+    except FileNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 2
+    width = max((len(d.path) for d in done.decisions), default=10)
+    print(f"{'file in the download':<{width}}  what happened")
+    for d in done.decisions:
+        what = f"collected for {d.student}" + (f" ({d.note})" if d.note else "") if d.collected else \
+            f"not collected: {d.why}"
+        print(f"{d.path:<{width}}  {what}")
+    code = _failed(done.step) if done.step is not None else 0
     if not code:
         students = batch.submitted_students(args.assignment, args.course_dir)
         print(f"collected {args.assignment}: {len(students)} students in submitted/")
+    if done.nothing_from:
+        print(f"nothing handed in by {len(done.nothing_from)} of the roster: {', '.join(done.nothing_from)}")
+    if done.left_over:
+        print(f"{len(done.left_over)} file(s) not collected: see why above", file=sys.stderr)
+        return code or 1
     return code
 
 
