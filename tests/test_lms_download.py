@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rapportkit.instructor.lms_download import Student, decide, read_name
+from rapportkit.instructor.lms_download import decide, read_name
+from rapportkit.instructor.roster import RosterStudent as Student
 
-ROSTER = [Student("jane_smith", "Jane", "Smith", "12345"), Student("jo_doe", "Jo", "Doe", "jdoe"),
-          Student("ana_lima", "Ana", "Lima", "4242"), Student("ben_ng", "Ben", "Ng")]
+ROSTER = [Student("jane_smith", "Jane", "Smith", lms_id="12345"), Student("jo_doe", "Jo", "Doe", lms_id="jdoe"),
+          Student("ana_lima", "Ana", "Lima", lms_id="4242"), Student("ben_ng", "Ben", "Ng")]
 EXPECTED = {"01_trust.ipynb", "roleplay_john.json"}
 OTHERS = {"02_empathy.ipynb"}
 
@@ -69,3 +70,15 @@ def test_without_a_roster_the_kits_own_names_are_taken_as_they_are():
     assert d.student == "new_student"
     (d,) = decide([read_name("new_student__01_trust.ipynb")], ROSTER, EXPECTED)
     assert d.student is None and "matches no student" in d.why
+
+
+def test_a_file_in_a_zip_is_read_by_its_name_and_reported_by_where_it_is():
+    """Two zips may hold a member of one name: each is read by its name and reported as archive:member."""
+    first = read_name("week1.zip:smithjane_12345_1_01_trust.ipynb", datetime(2026, 11, 1),
+                      name="smithjane_12345_1_01_trust.ipynb")
+    second = read_name("week2.zip:smithjane_12345_1_01_trust.ipynb", datetime(2026, 11, 2),
+                       name="smithjane_12345_1_01_trust.ipynb")
+    assert (first.layout, first.lms_user) == ("canvas", "12345")
+    assert first.path == "week1.zip:smithjane_12345_1_01_trust.ipynb"
+    by_path = {d.path: d for d in decide([first, second], ROSTER, EXPECTED)}
+    assert by_path[second.path].student == "jane_smith" and by_path[first.path].student is None

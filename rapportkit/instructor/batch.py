@@ -19,7 +19,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -27,7 +27,8 @@ from typing import TextIO
 from nbgrader.api import Gradebook
 
 from rapportkit.answers import REPLY_PREFIX, notebook_answers
-from rapportkit.instructor.lms_download import Decision, Student, decide, read_name
+from rapportkit.instructor.lms_download import Decision, decide, read_name
+from rapportkit.instructor.roster import RosterStudent
 from rapportkit.instructor.similarity import SharedReply, shared_replies
 from rapportkit.nbgrader import commands, judge, worker
 from rapportkit.nbgrader.commands import StepResult
@@ -96,14 +97,15 @@ def assignment_files(assignment: str, course_dir: Path | str = ".") -> tuple[set
     return ours | transcripts, others - ours
 
 
-def roster_students(course_dir: Path | str = ".") -> list[Student]:
+def roster_students(course_dir: Path | str = ".") -> list[RosterStudent]:
     """The gradebook's students (imported with `rapportkit course roster`); none if there is no gradebook yet."""
     db = Path(course_dir) / "gradebook.db"
     if not db.is_file():
         return []
     commands.ensure_tools_on_path()
     with Gradebook(f"sqlite:///{db}") as gb:
-        return [Student(s.id, s.first_name or "", s.last_name or "", s.lms_user_id or "") for s in gb.students]
+        return [RosterStudent(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
+                for s in gb.students]
 
 
 def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = ".") -> Collection:
@@ -121,11 +123,10 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
     roster = roster_students(root)
     found = _download_files(download)
     contents = {where: data for where, data, _ in found}
-    decisions = decide([read_name(where.split(":", 1)[-1], when) for where, _, when in found], roster, expected,
-                       others, open_roster=not roster)
-    # read_name saw the member's name; report the file as it is in the download
-    by_member = {where.split(":", 1)[-1]: where for where, _, _ in found}
-    decisions = [replace(d, path=by_member.get(d.path, d.path)) for d in decisions]
+    # A zip member is read by its own name and reported as "archive.zip:member", so two zips never collide.
+    downloaded = [read_name(where, when, name=where.split(":", 1)[1] if ":" in where else None)
+                  for where, _, when in found]
+    decisions = decide(downloaded, roster, expected, others, open_roster=not roster)
     archive = root / "downloaded" / assignment / "archive"
     if archive.exists():
         shutil.rmtree(archive)  # nbgrader's staging copy of the last download: the download is the source

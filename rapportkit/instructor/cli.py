@@ -180,6 +180,13 @@ def cmd_export(args) -> int:  # noqa: ANN001
     return code
 
 
+def _print_findings(findings: list, heading: str, none: str) -> None:
+    """A section of the class report: its findings under a heading, or the line saying there are none."""
+    print("\n" + (heading if findings else none))
+    for found in findings:
+        print(f"  {found.finding}")
+
+
 def cmd_report(args) -> int:  # noqa: ANN001
     """Plots of the class's scores; item difficulty and discrimination, and role-plays handed in alike, as text."""
     try:
@@ -194,20 +201,15 @@ def cmd_report(args) -> int:  # noqa: ANN001
         diff = f"{100 * s.difficulty:.0f}%" if s.difficulty is not None else "-"
         disc = f"{s.discrimination:+.2f}" if s.discrimination is not None else "-"
         print(f"{s.item:<20}{s.max_score:>7.0f}{s.students:>10}{diff:>12}{disc:>16}")
-    copies = batch.shared_transcripts(args.assignment, args.course_dir)
-    if copies:
-        print("\nRole-play transcripts to look at (handed in alike by several students; a finding, not a penalty):")
-        for c in copies:
-            print(f"  {c.finding}")
-    else:
-        print(f"\nRole-play transcripts: no two students handed in the same one for {args.assignment}.")
-    alike = batch.shared_written_replies(args.assignment, args.course_dir)
-    if alike:
-        print("\nWritten replies to look at (identical or nearly, from several students; a finding, not a penalty):")
-        for reply in alike:
-            print(f"  {reply.finding}")
-    else:
-        print(f"\nWritten replies: no two students handed in the same or nearly the same for {args.assignment}.")
+    a, root = args.assignment, args.course_dir
+    _print_findings(batch.shared_transcripts(a, root),
+                    "Role-play transcripts to look at (handed in alike by several students; "
+                    "a finding, not a penalty):",
+                    f"Role-play transcripts: no two students handed in the same one for {a}.")
+    _print_findings(batch.shared_written_replies(a, root),
+                    "Written replies to look at (identical or nearly, from several students; "
+                    "a finding, not a penalty):",
+                    f"Written replies: no two students handed in the same or nearly the same for {a}.")
     for p in paths:
         print(f"report: {p}")
     return 0

@@ -14,7 +14,7 @@ Understands the file names of the LMSs' "download all submissions" (as a folder 
 
 :func:`decide` gives every file a :class:`Decision`: collected for whom, or not collected and why (matches no
 student, more than one, not a file of this assignment, another assignment's, a duplicate of a newer file). Nothing
-is skipped silently. Pure: no gradebook, no nbgrader.
+is skipped silently. Pure: it reads no gradebook and no file; the roster is given.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rapportkit.instructor.roster import RosterStudent
+
 LAYOUTS = ("canvas", "moodle", "blackboard", "rapportkit")
 
 _CANVAS = re.compile(r"^(?P<name>[a-z0-9]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
@@ -33,16 +35,6 @@ _BLACKBOARD = re.compile(
     r"^(?P<assignment>.+?)_(?P<user>[^_/]+)_attempt_(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?:_(?P<file>.+))?$")
 _OURS = re.compile(r"^(?P<user>[A-Za-z0-9_.-]+?)__(?P<file>[^/]+)$")
 _RESUBMITTED = re.compile(r"^(?P<stem>.+)-(?P<n>\d+)(?P<ext>\.[A-Za-z0-9]+)$")
-
-
-@dataclass(frozen=True)
-class Student:
-    """A student as the roster (the gradebook) knows them."""
-
-    id: str
-    first_name: str = ""
-    last_name: str = ""
-    lms_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,9 +73,12 @@ def _name_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", plain)
 
 
-def read_name(path: str, timestamp: datetime | None = None) -> DownloadedFile:
-    """Read one downloaded file's name (``path`` may hold folders; a Moodle folder names the student)."""
-    parts = path.replace("\\", "/").split("/")
+def read_name(path: str, timestamp: datetime | None = None, name: str | None = None) -> DownloadedFile:
+    """Read one downloaded file's name (``path`` may hold folders; a Moodle folder names the student).
+
+    ``name``: the file's name inside a zip, when ``path`` (what the decisions report) is ``archive.zip:member``.
+    """
+    parts = (path if name is None else name).replace("\\", "/").split("/")
     base = parts[-1]
     folder = parts[-2] if len(parts) > 1 else ""
     if m := _MOODLE.match(folder + base if folder.endswith("_assignsubmission_file_") else base):
@@ -102,7 +97,7 @@ def read_name(path: str, timestamp: datetime | None = None) -> DownloadedFile:
     return DownloadedFile(path, None, base, timestamp=timestamp)
 
 
-def _match(f: DownloadedFile, roster: Sequence[Student]) -> tuple[list[Student], str]:
+def _match(f: DownloadedFile, roster: Sequence[RosterStudent]) -> tuple[list[RosterStudent], str]:
     """The roster students a file names, and what it was matched on."""
     if f.layout in ("canvas", "blackboard") and f.lms_user:
         found = [s for s in roster if s.lms_id and s.lms_id == f.lms_user]
@@ -119,7 +114,7 @@ def _match(f: DownloadedFile, roster: Sequence[Student]) -> tuple[list[Student],
     return [], "nothing"
 
 
-def decide(files: Iterable[DownloadedFile], roster: Sequence[Student], expected: Iterable[str],
+def decide(files: Iterable[DownloadedFile], roster: Sequence[RosterStudent], expected: Iterable[str],
            other_assignments: Iterable[str] = (), open_roster: bool = False) -> list[Decision]:
     """A decision for every file. ``expected``: the file names this assignment takes (its notebooks and role-play
     transcripts); ``other_assignments``: other assignments' notebooks. ``open_roster``: accept the kit's own
@@ -145,7 +140,7 @@ def decide(files: Iterable[DownloadedFile], roster: Sequence[Student], expected:
             continue
         found, on = _match(f, roster)
         if f.layout == "rapportkit" and not found and open_roster:
-            found = [Student(f.lms_user)]
+            found = [RosterStudent(f.lms_user)]
         if not found:
             who = f.lms_user or f.name
             refuse(f, f"matches no student of the roster (by {on}: {who!r})")
