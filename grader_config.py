@@ -35,8 +35,24 @@ c.Execute.interrupt_on_timeout = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "rapportkit.nbgrader.feedback.HideHiddenTests",
+    "rapportkit.nbgrader.late.ExplainLateness",  # a late student reads due when, handed in when, points taken
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# --- Due dates, late work and extensions -------------------------------------------------------------
+# Applied on every autograde (and so after a regrade) by nbgrader's own AssignLatePenalties, with this course's
+# policy as its plugin; shown in the student's feedback and in the export. See docs/teaching/term.md.
+c.AssignLatePenalties.plugin_class = "rapportkit.nbgrader.late.LatePenalty"
+c.LateWork.timezone = "UTC"  # e.g. "Europe/London": due dates below, and times in LMS downloads, are read in it
+c.LateWork.due_dates = {}  # e.g. {"01_trust": "2026-10-05 17:00", "02_empathy": "2026-10-19 17:00"}
+c.LateWork.per = "day"  # "day" or "hour" begun after the due date, or "none" for no penalty
+c.LateWork.percent = 10  # share of the notebook's points taken per day (or hour) late
+c.LateWork.cap_percent = 50  # never more than this share
+c.LateWork.grace_minutes = 15  # late uploads within this are on time
+# Extensions: a CSV in the course folder, columns id, assignment, extension ("2 days", "36 hours"), e.g.
+#   id,assignment,extension,reason
+#   ana_lima,01_trust,3 days,illness (the reason column is yours; any extra column is ignored)
+c.LateWork.extensions_file = "extensions.csv"
 
 # --- Export -------------------------------------------------------------------------------------
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"
@@ -69,7 +85,8 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
+    "rapportkit.nbgrader.late.SetDueDates",  # the due date and this student's extension, into the gradebook
+    "nbgrader.preprocessors.AssignLatePenalties",  # nbgrader's own, with the course's policy (below)
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.SandboxKernelManager.enabled = True  # False: run kernels unconfined (a warning names the risk)

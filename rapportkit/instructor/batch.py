@@ -32,6 +32,7 @@ from rapportkit.instructor.roster import RosterStudent
 from rapportkit.instructor.similarity import SharedReply, shared_replies
 from rapportkit.nbgrader import commands, judge, worker
 from rapportkit.nbgrader.commands import StepResult
+from rapportkit.nbgrader.late import LateWork, local_to_utc
 
 LOCKED = "database is locked"
 
@@ -113,7 +114,8 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
 
     Every file gets a decision (:func:`rapportkit.instructor.lms_download.decide`) against the roster in the
     gradebook; the collected ones go to ``downloaded/<assignment>/archive/`` as ``<student>__<time>__<file>``, and
-    ``nbgrader zip_collect`` moves them into ``submitted/`` with the LMS's time as the submission's timestamp.
+    ``nbgrader zip_collect`` moves them into ``submitted/`` with the LMS's time (read in ``c.LateWork.timezone``) as
+    the submission's timestamp.
     """
     download = Path(download)
     if not download.is_dir():
@@ -131,9 +133,11 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
     if archive.exists():
         shutil.rmtree(archive)  # nbgrader's staging copy of the last download: the download is the source
     archive.mkdir(parents=True)
+    zone = LateWork(config=commands.course_config(root)).timezone  # the LMS's times are the course's local time
     for d in decisions:
         if d.collected:
-            when = f"{d.timestamp:%Y-%m-%dT%H%M%S}__" if d.timestamp else ""  # the form grader_config.py reads
+            # nbgrader keeps times in UTC; the name takes the form grader_config.py's named_regexp reads.
+            when = f"{local_to_utc(d.timestamp, zone):%Y-%m-%dT%H%M%S}__" if d.timestamp else ""
             (archive / f"{d.student}__{when}{d.file}").write_bytes(contents[d.path])
     step = commands.zip_collect(assignment, root) if any(d.collected for d in decisions) else None
     handed_in = {d.student for d in decisions if d.collected}

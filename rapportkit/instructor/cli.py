@@ -11,12 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-from rapportkit.instructor import batch, demo, figures, gradebook
+from rapportkit.instructor import batch, demo, figures, gradebook, regrade
 from rapportkit.instructor.course_folder import CourseNotInstalledError, new_course
 from rapportkit.instructor.roster import RosterError, read_roster, sync_roster
 from rapportkit.instructor.stats import item_stats
 from rapportkit.nbgrader import commands
 from rapportkit.nbgrader.commands import StepResult
+from rapportkit.nbgrader.late import LateWork, LateWorkError
 from rapportkit.nbgrader.lms import LMS_FORMATS
 
 
@@ -149,8 +150,24 @@ def cmd_collect(args) -> int:  # noqa: ANN001
     return code
 
 
+def _late_work_problems(course_dir: Path) -> bool:
+    """Print every problem with the due dates, late policy and extensions file; True if there is one."""
+    try:
+        problems = LateWork(config=commands.course_config(course_dir)).check(course_dir)
+    except LateWorkError as err:
+        problems = [str(err)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print("nothing was graded: fix the late-work settings first (grader_config.py, the extensions file)",
+              file=sys.stderr)
+    return bool(problems)
+
+
 def cmd_autograde(args) -> int:  # noqa: ANN001
     """Autograde in parallel; prints one line per student; exit 1 if any student was not graded."""
+    if _late_work_problems(args.course_dir):
+        return 2
     t0 = time.monotonic()
     status = batch.autograde(args.assignment, args.student or None, args.jobs, Path(args.course_dir))
     took = time.monotonic() - t0
@@ -159,6 +176,39 @@ def cmd_autograde(args) -> int:  # noqa: ANN001
     bad = sum(not st.startswith("graded") for st in status.values())
     print(f"{len(status) - bad} of {len(status)} graded in {took:.1f}s with {args.jobs} jobs", file=sys.stderr)
     return 1 if bad else 0
+
+
+def cmd_regrade(args) -> int:  # noqa: ANN001
+    """Regrade exactly the submissions a fix affects; keep manual grades; report whose grade moved and by how much."""
+    if _late_work_problems(args.course_dir):
+        return 2
+    done = regrade.regrade(args.assignment, args.course_dir, args.jobs, args.dry_run, progress=sys.stderr)
+    print(f"regrade {args.assignment}: {done.checked} submissions checked against solutions/, the rubrics, "
+          f"due dates and extensions as they are now; {len(done.affected)} affected")
+    for student, why in sorted(done.affected.items()):
+        print(f"  {student:<24}{'; '.join(why)}")
+    if args.dry_run or not done.affected:
+        print("dry run: nothing was regraded" if args.dry_run else "nothing to regrade")
+        return 0
+    code = _failed(done.steps)
+    for student, status in done.status.items():
+        if not status.startswith("graded"):
+            print(f"{student}: {status}", file=sys.stderr)
+            code = code or 1
+    changed = done.changed
+    print(f"\n{'student':<24}{'before':>9}{'after':>9}{'change':>9}")
+    for student in sorted(done.after):
+        was = done.before.get(student)
+        before = f"{was:>9.2f}" if was is not None else f"{'-':>9}"
+        print(f"{student:<24}{before}{done.after[student]:>9.2f}{changed.get(student, 0.0):>+9.2f}")
+    graded = sum(st.startswith("graded") for st in done.status.values())
+    print(f"{graded} regraded, {len(changed)} grades changed; their feedback regenerated in feedback/")
+    for student, cells in sorted(done.manual_kept.items()):
+        print(f"manual grades and comments kept for {student}: {', '.join(cells)}")
+    for student, cells in sorted(done.manual_lost.items()):
+        print(f"a manual grade or comment changed for {student}: {', '.join(cells)}", file=sys.stderr)
+        code = code or 1
+    return code
 
 
 def cmd_feedback(args) -> int:  # noqa: ANN001
@@ -228,6 +278,11 @@ def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers actio
     auto.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
     auto.add_argument("--student", action="append", help="grade only this student (repeatable)")
     auto.set_defaults(func=cmd_autograde)
+    reg = sub.add_parser("regrade", help="after fixing a test, rubric, key, due date or extension: regrade exactly "
+                                         "the submissions it affects, keep manual grades, report the changes")
+    reg.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
+    reg.add_argument("--dry-run", action="store_true", help="only say who is affected and why")
+    reg.set_defaults(func=cmd_regrade)
     fb = sub.add_parser("feedback", help="generate feedback (hidden tests removed)")
     fb.add_argument("--release", action="store_true", help="also release it to the exchange for students to fetch")
     fb.set_defaults(func=cmd_feedback)
@@ -240,11 +295,11 @@ def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers actio
     rep = sub.add_parser("report", help="plots: scores per item and skill, item difficulty and discrimination")
     rep.add_argument("--out", help="folder for the PNGs (default reports/)")
     rep.set_defaults(func=cmd_report)
-    for p in (rel, col, auto, fb, rep):
+    for p in (rel, col, auto, reg, fb, rep):
         p.add_argument("assignment", help="assignment name, e.g. 01_trust")
     for p in (rel, col, fb):
         p.add_argument("--exchange", help="nbgrader exchange folder (default: Exchange.root from the config)")
-    return [rel, col, auto, fb, exp, rep]
+    return [rel, col, auto, reg, fb, exp, rep]
 
 
 def build_parser() -> argparse.ArgumentParser:

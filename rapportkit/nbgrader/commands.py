@@ -9,6 +9,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
 # The course is the folder nbgrader runs in, as nbgrader assumes: the one holding this file.
 COURSE_CONFIG = "nbgrader_config.py"
 
@@ -26,6 +29,13 @@ def course_folder(path: Path | str = ".") -> Path:
             "that holds it, pass --course-dir, or make a course with `rapportkit course new DIR`."
         )
     return root
+
+
+def course_config(course_dir: Path | str = ".") -> Config:
+    """The course's settings as nbgrader reads them: ``nbgrader_config.py`` and the ``grader_config.py`` it loads."""
+    return PyFileConfigLoader(COURSE_CONFIG, path=str(Path(course_dir).resolve())).load_config()
+
+
 _EXCEPTION = re.compile(r"^\s*((?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Timeout)\b:.*)$", re.M)
 
 

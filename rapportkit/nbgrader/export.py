@@ -1,4 +1,5 @@
-"""nbgrader export plugin: one row per student, one column per step (assignment) and per skill.
+"""nbgrader export plugin: one row per student, one column per step (assignment, after any late penalty, with the
+penalty in a column of its own) and per skill.
 
 Skills are the techniques a graded cell assesses, from its ``rapportlab.covers`` metadata in the instructor's
 notebook (``solutions/``), minus the names of role-play clients (``john``, ``abby``...). A cell that covers
@@ -58,14 +59,17 @@ def assignment_skills(course_dir: Path | str, assignment: str,
 def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory: str = "solutions",
                   assignments: list[str] | None = None,
                   students: list[str] | None = None) -> tuple[list[str], list[dict[str, object]]]:
-    """The export table: ``(columns, rows)``; step columns in points, skill columns in % of their points."""
+    """The export table: ``(columns, rows)``; step columns in points after any late penalty, the penalty in its
+    ``late:`` column; skill columns in % of their points (what was shown, before any penalty: lateness is not a
+    skill)."""
     wanted = [a.name for a in gradebook.assignments if not assignments or a.name in assignments]
     skills_of = {a: assignment_skills(course_dir, a, source_directory) for a in wanted}
     all_skills = sorted({s for per in skills_of.values() for sk in per.values() for s in sk})
     step_cols = [f"step:{a}" for a in wanted]
+    late_cols = [f"late:{a}" for a in wanted]
     skill_cols = [f"skill:{s}" for s in all_skills]
     columns = ["student_id", "last_name", "first_name", "email", "lms_user_id", "score", "max_score",
-               *step_cols, *skill_cols]
+               *step_cols, *late_cols, *skill_cols]
     rows: list[dict[str, object]] = []
     for student in gradebook.students:
         if students and student.id not in students:
@@ -81,11 +85,14 @@ def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory
             try:
                 sub = gradebook.find_submission(name, student.id)
             except Exception:  # MissingEntry: no submission for this step
-                row[f"step:{name}"] = ""
+                row[f"step:{name}"] = row[f"late:{name}"] = ""
                 top += assignment.max_score
                 continue
-            row[f"step:{name}"] = round(sub.score, 4)
-            total += sub.score
+            # The step's grade is nbgrader's: the score less the late penalty, never below 0.
+            penalty = float(sub.late_submission_penalty or 0)
+            row[f"step:{name}"] = round(max(0.0, sub.score - penalty), 4)
+            row[f"late:{name}"] = round(penalty, 4) if penalty else ""
+            total += max(0.0, sub.score - penalty)
             top += assignment.max_score
             for nb in sub.notebooks:
                 for grade in nb.grades:

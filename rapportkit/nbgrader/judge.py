@@ -270,6 +270,60 @@ def run_calls(
     return verdict
 
 
+def judge_test_cell(source: str, answers: Answers, submitted: Path | None,
+                    source_folder: Path | None) -> tuple[list[Call], CellVerdict]:
+    """One test cell judged: its calls (none if it cannot be parsed) and the verdict. A cell that is not plain
+    ``grading.<function>(...)`` calls is an authoring error: it scores 0 with a ``JudgeFormError``."""
+    try:
+        calls = parse_test_cell(source)
+    except JudgeFormError as err:
+        return [], CellVerdict(error=("JudgeFormError", f"this test cell cannot be judged: {err}"))
+    return calls, run_calls(calls, answers, submitted, source=source_folder)
+
+
+def verdict_points(verdict: CellVerdict, points: float) -> float | None:
+    """The points nbgrader records for a test cell worth ``points`` whose outputs are the verdict's."""
+    cell = NotebookNode(cell_type="code", source="", metadata={
+        "nbgrader": {"grade": True, "solution": False, "points": points, "grade_id": "judged"}},
+        outputs=verdict.outputs(None))
+    try:
+        return utils.determine_grade(cell, None)[0]
+    except Exception:  # outputs nbgrader cannot read as points
+        return None
+
+
+@dataclass(frozen=True)
+class NotebookTests:
+    """What the judge needs of an instructor's notebook: its answer cells and its test cells (points, source)."""
+
+    answer_ids: frozenset[str]
+    tests: Mapping[str, tuple[float, str]]
+
+
+def source_notebook_tests(nb: NotebookNode) -> NotebookTests:
+    """The answer and test cells of an instructor's notebook (``solutions/``), as the gradebook will hold them."""
+    answer_ids = frozenset(c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                           if c.metadata.get("nbgrader", {}).get("solution"))
+    tests = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and meta.get("grade_id") not in answer_ids:
+            tests[meta["grade_id"]] = (float(meta.get("points", 0)), cell.source)
+    return NotebookTests(answer_ids, tests)
+
+
+def judged_points(submitted_nb: NotebookNode, tests: NotebookTests, submitted: Path | None,
+                  source_folder: Path | None, max_answer_chars: int = MAX_ANSWER_CHARS) -> dict[str, float | None]:
+    """``{test cell: points}`` the judge gives a submitted notebook, without a kernel: what autograding would
+    record now (the kernel's outputs never count). Used to find the submissions a fixed test or key affects."""
+    answers = read_answers(submitted_nb, set(tests.answer_ids), max_answer_chars)
+    out = {}
+    for gid, (points, source) in tests.tests.items():
+        _, verdict = judge_test_cell(source, answers, submitted, source_folder)
+        out[gid] = verdict_points(verdict, points)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # The nbgrader preprocessor
 # --------------------------------------------------------------------------------------------
@@ -308,14 +362,11 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                 continue
             points, source = tests[gid]
             kernel_score = self._score(cell)
-            try:
-                parsed[gid] = parse_test_cell(source)
-                verdict = run_calls(parsed[gid], answers, submitted, source=self._source_folder(assignment))
-            except JudgeFormError as err:
+            parsed[gid], verdict = judge_test_cell(source, answers, submitted, self._source_folder(assignment))
+            if verdict.error and verdict.error[0] == "JudgeFormError":
                 # An authoring error, not the student's: refuse to trust the kernel, say so loudly.
                 self.log.error("%s %s: test cell %s cannot be judged outside the kernel (%s); it scores 0 "
-                               "until it follows docs/authoring.md", REPORT_TAG, student, gid, err)
-                verdict = CellVerdict(error=("JudgeFormError", f"this test cell cannot be judged: {err}"))
+                               "until it follows docs/authoring.md", REPORT_TAG, student, gid, verdict.error[1])
             cell.outputs = verdict.outputs(cell.get("execution_count"))
             judged = self._score(cell)
             if kernel_score != judged and gid not in put_back:  # a cell put back never ran in the kernel
