@@ -203,11 +203,9 @@ def test_parse_due_not_a_date():
         parse_due("whenever you like", LONDON)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a zone abbreviation dateutil does not know (EST) is dropped with only a "
-                                       "warning, and the time is silently read in the course's zone")
 def test_parse_due_does_not_silently_drop_a_zone_it_cannot_read():
-    # The docstring: text that names a zone is read in that zone. 17:00 EST (UTC-5) would be 22:00 UTC; instead
-    # parse_due returns 16:00 UTC (17:00 London summer time). Either the right time or an error is acceptable.
+    # Text that names a zone is read in that zone. 17:00 EST (UTC-5) would be 22:00 UTC; read in London it would be
+    # 16:00 UTC, silently wrong. Either the right time or an error is acceptable.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # outside pytest the warning is all a user would see
         try:
@@ -313,9 +311,6 @@ def test_extensions_file_not_utf8(tmp_path):
     assert str(err.value).startswith(f"{path}: cannot be read as a UTF-8 CSV file (")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: read_extensions counts CSV records, not lines of the file: a blank line "
-                                       "(skipped by csv.DictReader) or a quoted cell over two lines shifts every "
-                                       "later line number")
 def test_extensions_file_line_numbers_after_a_blank_line(tmp_path):
     path = tmp_path / "extensions.csv"
     path.write_text("id,assignment,extension\n"  # line 1
@@ -324,7 +319,7 @@ def test_extensions_file_line_numbers_after_a_blank_line(tmp_path):
                     "s002,01_trust,soon\n", encoding="utf-8")  # line 4: the mistake
     with pytest.raises(LateWorkError) as err:
         read_extensions(path)
-    assert str(err.value) == f"{path}:4: column 'extension': 'soon' {NOT_A_DURATION}"  # it says :3
+    assert str(err.value) == f"{path}:4: column 'extension': 'soon' {NOT_A_DURATION}"
 
 
 # --- LateWork: the settings ----------------------------------------------------------------------------------------
@@ -458,3 +453,9 @@ def test_lateness_note_within_grace_takes_no_points():
     assert note.endswith("Late work loses 5% of its points for each hour begun after the due date (after 15 "
                          "minutes' grace), at most 50%. No points are taken from this notebook.")
     assert "Due Mon 05 Oct 2026 16:00 (UTC). Handed in Mon 05 Oct 2026 16:10 (UTC): 10 minutes late." in note
+
+
+def test_an_empty_time_zone_is_not_the_machines():
+    with pytest.raises(ValueError, match="unknown time zone"):
+        parse_due("2026-10-05 17:00", " ")
+    assert any("c.LateWork.timezone" in p for p in late_work(timezone="").check("/nonexistent"))

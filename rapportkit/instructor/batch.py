@@ -69,7 +69,13 @@ class Collection:
 
     @property
     def left_over(self) -> list[Decision]:
-        return [d for d in self.decisions if not d.collected]
+        """Files not collected, other than older copies of a file collected newer (those are accounted for)."""
+        return [d for d in self.decisions if not d.collected and not d.superseded]
+
+    @property
+    def untimed(self) -> list[Decision]:
+        """Files collected without a time (outside a .zip, or the LMS gives none): nbgrader cannot count them late."""
+        return [d for d in self.decisions if d.collected and d.timestamp is None]
 
 
 def _download_files(download: Path) -> list[tuple[str, bytes, datetime | None]]:

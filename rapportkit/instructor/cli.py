@@ -30,7 +30,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         return 2
     print(f"a new course in {root}: lessons in course/, solutions/ (yours to edit), exercises/ (generated), "
           "grader_config.py.\nNext, in that folder: `rapportkit course generate` after editing solutions/, "
-          "`rapportkit course release ASSIGNMENT`, and `nbgrader formgrader` (or JupyterLab's Formgrader).")
+          "`rapportkit course release ASSIGNMENT`, and JupyterLab's Formgrader (Nbgrader menu) to mark by hand.")
     return 0
 
 
@@ -142,6 +142,9 @@ def cmd_collect(args) -> int:  # noqa: ANN001
     if not code:
         students = batch.submitted_students(args.assignment, args.course_dir)
         print(f"collected {args.assignment}: {len(students)} students in submitted/")
+    if done.untimed:
+        print(f"{len(done.untimed)} file(s) collected without a time (outside a .zip, or the LMS gives none): "
+              "nbgrader cannot count them late")
     if done.nothing_from:
         print(f"nothing handed in by {len(done.nothing_from)} of the roster: {', '.join(done.nothing_from)}")
     if done.left_over:
@@ -152,8 +155,10 @@ def cmd_collect(args) -> int:  # noqa: ANN001
 
 def _late_work_problems(course_dir: Path) -> bool:
     """Print every problem with the due dates, late policy and extensions file; True if there is one."""
+    roster = [s.id for s in batch.roster_students(course_dir)]
     try:
-        problems = LateWork(config=commands.course_config(course_dir)).check(course_dir)
+        problems = LateWork(config=commands.course_config(course_dir)).check(
+            course_dir, roster or None, commands.assignments(course_dir))
     except LateWorkError as err:
         problems = [str(err)]
     for problem in problems:
@@ -290,7 +295,7 @@ def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers actio
     exp.add_argument("--to", help="CSV file (default grades_by_skill.csv in the course folder)")
     exp.add_argument("--assignment", action="append", help="only these assignments (repeatable)")
     exp.add_argument("--lms", choices=LMS_FORMATS,
-                     help="lay the file out for this LMS's grade import (docs/teaching/lms.md; default: a plain CSV)")
+                     help="lay the file out for this LMS's grade import (docs/teaching/term.md; default: a plain CSV)")
     exp.set_defaults(func=cmd_export)
     rep = sub.add_parser("report", help="plots: scores per item and skill, item difficulty and discrimination")
     rep.add_argument("--out", help="folder for the PNGs (default reports/)")

@@ -28,6 +28,7 @@ from datetime import datetime
 from rapportkit.instructor.roster import RosterStudent
 
 LAYOUTS = ("canvas", "moodle", "blackboard", "rapportkit")
+SUPERSEDED = "a duplicate of a newer file"  # why an older copy of a resubmitted file is not collected
 
 _CANVAS = re.compile(r"^(?P<name>[a-z0-9]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_(?P<kind>file|onlinetext)_(?P<file>.*)$")
@@ -61,6 +62,11 @@ class Decision:
     timestamp: datetime | None
     why: str  # "collected", or why not
     note: str = ""  # e.g. "late (the LMS says)", "the newest of 2"
+
+    @property
+    def superseded(self) -> bool:
+        """An older copy of a file collected newer for the same student: accounted for, not left over."""
+        return self.why.startswith(SUPERSEDED)
 
     @property
     def collected(self) -> bool:
@@ -131,18 +137,21 @@ def decide(files: Iterable[DownloadedFile], roster: Sequence[RosterStudent], exp
             refuse(f, "its name matches no LMS download layout (Canvas, Moodle, Blackboard) nor <student>__<file>")
             continue
         if f.file not in expected:
+            # Whose it is, when the name says: the instructor can then ask that student for the right file.
+            owner, _ = _match(f, roster)
+            whose = f" from {owner[0].id}" if len(owner) == 1 else ""
             if f.file in others:
-                refuse(f, f"another assignment's file ({f.file})")
+                refuse(f, f"another assignment's file{whose} ({f.file})")
             elif not f.file.endswith((".ipynb", ".json")):
-                refuse(f, f"not a notebook or a role-play transcript ({f.file or 'no file name'})")
+                refuse(f, f"not a notebook or a role-play transcript{whose} ({f.file or 'no file name'})")
             else:
-                refuse(f, f"not a file of this assignment ({f.file}; it takes {', '.join(sorted(expected))})")
+                refuse(f, f"not a file of this assignment{whose} ({f.file}; it takes {', '.join(sorted(expected))})")
             continue
         found, on = _match(f, roster)
         if f.layout == "rapportkit" and not found and open_roster:
             found = [RosterStudent(f.lms_user)]
         if not found:
-            who = f.lms_user or f.name
+            who = f.name if on == "name" else f.lms_user
             refuse(f, f"matches no student of the roster (by {on}: {who!r})")
         elif len(found) > 1:
             refuse(f, f"matches more than one student ({', '.join(s.id for s in found)}, by {on})")
@@ -163,5 +172,5 @@ def decide(files: Iterable[DownloadedFile], roster: Sequence[RosterStudent], exp
         decisions.append(Decision(newest.path, student, file, newest.timestamp, "collected", "; ".join(notes)))
         for older in ordered[:-1]:
             decisions.append(Decision(older.path, None, file, older.timestamp,
-                                      f"a duplicate of a newer file for {student} ({newest.path})"))
+                                      f"{SUPERSEDED} for {student} ({newest.path})"))
     return sorted(decisions, key=lambda d: d.path)

@@ -102,7 +102,7 @@ def why_affected(assignment: str, course_dir: Path | str = ".",
             continue
         why: list[str] = []
         handed_in = _timestamp(folder)
-        if handed_in != rec.timestamp:
+        if handed_in is not None and handed_in != rec.timestamp:  # no timestamp.txt: nbgrader keeps the old time
             why.append("handed in again since it was graded")
         for name, nb_tests in tests.items():
             path = folder / f"{name}.ipynb"

@@ -12,7 +12,8 @@ The settings live in ``grader_config.py`` (``c.LateWork.*``, below); extensions 
 * **Export.** ``rapportkit.nbgrader.export`` reports each step's score after the penalty, and the penalty beside it.
 
 Penalties are a share of the points the notebook is worth (as Canvas's late policy counts them), for each day (or
-hour) begun after the due date and any grace minutes, up to the cap; nbgrader never takes more than was scored.
+hour) begun after the due date, up to the cap; work handed in within the grace minutes counts as on time (past them,
+the days are still counted from the due date). nbgrader never takes more than was scored.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 import csv
 import math
 import re
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -77,10 +80,17 @@ class LatePolicy:
 
 def parse_due(text: str, zone: str) -> datetime:
     """A due date as nbgrader stores it (UTC, without a zone); ``text`` without a zone is read in ``zone``."""
-    tz = dateutil.tz.gettz(zone)
+    tz = dateutil.tz.gettz(zone) if zone.strip() else None  # gettz("") is the machine's zone, not a choice
     if tz is None:
         raise ValueError(f"unknown time zone {zone!r} (use a name such as 'Europe/London' or 'UTC')")
-    when = dateutil.parser.parse(text)
+    with warnings.catch_warnings():
+        # dateutil warns, then ignores, a zone abbreviation it does not know ("EST"): that must not pass.
+        warnings.simplefilter("error", dateutil.parser.UnknownTimezoneWarning)
+        try:
+            when = dateutil.parser.parse(text)
+        except dateutil.parser.UnknownTimezoneWarning as err:
+            raise ValueError(f"{err}; name the zone as 'America/New_York', or write it as an offset, '-05:00'") \
+                from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
     return when.astimezone(timezone.utc).replace(tzinfo=None)
@@ -139,7 +149,8 @@ def read_extensions(path: Path | str) -> dict[tuple[str, str], timedelta]:
     out: dict[tuple[str, str], timedelta] = {}
     seen: dict[tuple[str, str], int] = {}
     problems = []
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num  # the file's line (blank lines and quoted line breaks counted), not the record's
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
@@ -199,10 +210,21 @@ class LateWork(LoggingConfigurable):
     def extensions(self, course_dir: Path | str) -> dict[tuple[str, str], timedelta]:
         return read_extensions(Path(course_dir) / self.extensions_file)
 
-    def check(self, course_dir: Path | str) -> list[str]:
-        """Every problem with the settings and the extensions file, each naming where it is (none: usable)."""
+    def check(self, course_dir: Path | str, students: Iterable[str] | None = None,
+              assignments: Iterable[str] | None = None) -> list[str]:
+        """Every problem with the settings and the extensions file, each naming where it is (none: usable).
+
+        With the course's ``students`` and ``assignments``, a name in the settings or the file that is neither is a
+        problem too: a typo would otherwise give no due date or no extension, without a word."""
         problems = []
-        if dateutil.tz.gettz(self.timezone) is None:
+        known_students = set(students) if students is not None else None
+        known_assignments = set(assignments) if assignments is not None else None
+        if known_assignments is not None:
+            for name in self.due_dates:
+                if name not in known_assignments:
+                    problems.append(f"grader_config.py: c.LateWork.due_dates names {name!r}, which is not an "
+                                    f"assignment of the course ({', '.join(sorted(known_assignments))})")
+        if not self.timezone.strip() or dateutil.tz.gettz(self.timezone) is None:
             problems.append(f"grader_config.py: c.LateWork.timezone {self.timezone!r} is not a time zone "
                             "(use a name such as 'Europe/London' or 'UTC')")
         for name, value in (("percent", self.percent), ("cap_percent", self.cap_percent)):
@@ -214,9 +236,16 @@ class LateWork(LoggingConfigurable):
             except LateWorkError as err:
                 problems.append(str(err))
         try:
-            self.extensions(course_dir)
+            extensions = self.extensions(course_dir)
         except LateWorkError as err:
             problems.append(str(err))
+            extensions = {}
+        where = Path(course_dir) / self.extensions_file
+        for student, assignment in extensions:
+            if known_students is not None and student not in known_students:
+                problems.append(f"{where}: an extension for {student!r}, who is not in the gradebook's roster")
+            if known_assignments is not None and assignment not in known_assignments:
+                problems.append(f"{where}: an extension on {assignment!r}, which is not an assignment of the course")
         return problems
 
 
@@ -283,7 +312,8 @@ class ExplainLateness(NbGraderPreprocessor):
         late = LateWork(parent=self)
         with Gradebook(info["db_url"]) as gb:
             submission = gb.find_submission(info["assignment"], info["student"])
-            if not submission.total_seconds_late:
+            # Within the grace minutes is on time: no note (the student was not late by the course's rule).
+            if submission.total_seconds_late <= late.grace_minutes * 60:
                 return nb, resources
             notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
             note = lateness_note(submission.assignment.duedate, submission.extension, submission.timestamp,
