@@ -256,6 +256,10 @@ def test_a_term_every_file_and_student_accounted_for_grades_exact(tmp_path: Path
     assert listed == expected_affected, (listed ^ expected_affected, out)
     assert re.search(r"^  s02 +q1_test 0 → 1; late penalty [\d.]+ → [\d.]+$", out, re.M), out
     assert "dry run: nothing was regraded" in out
+    # Feedback or an export now would be stale, and says so.
+    code, out, err = run(capsys, "export", "--course-dir", str(root))
+    assert code == 0 and f"{len(RIGHT_Q1)} graded submission(s) of 01_trust would change if regraded" in err, err
+    assert "of 00_orientation" not in err and "of 02_empathy" not in err
 
     code, out, err = run(capsys, "regrade", TRUST, "-j", "2", "--course-dir", str(root))
     assert code == 0, out + err
@@ -287,7 +291,7 @@ def test_a_term_every_file_and_student_accounted_for_grades_exact(tmp_path: Path
 
     # --- The export: every student, each step after its penalty, the penalty beside it. -------------------------------
     code, out, err = run(capsys, "export", "--course-dir", str(root))
-    assert code == 0, out + err
+    assert code == 0 and "would change if regraded" not in err, out + err
     with open(root / "grades_by_skill.csv", newline="", encoding="utf-8") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     assert sorted(rows) == sorted(BY_ID)

@@ -216,8 +216,21 @@ def cmd_regrade(args) -> int:  # noqa: ANN001
     return code
 
 
+def _warn_if_regrade_due(assignments: list[str], course_dir: Path) -> None:
+    """Name the graded submissions whose grade autograding would now change (a fixed test or key, a new due date or
+    extension, manual marks that change what a late penalty may take): their feedback and export would be stale."""
+    for assignment in assignments:
+        due = regrade.why_affected(assignment, course_dir)
+        stale = {s: why for s, why in due.items() if why != ["not graded before"]}
+        if stale:
+            print(f"{len(stale)} graded submission(s) of {assignment} would change if regraded "
+                  f"({', '.join(sorted(stale)[:8])}{' ...' if len(stale) > 8 else ''}): run "
+                  f"`rapportkit course regrade {assignment}` first (--dry-run says why)", file=sys.stderr)
+
+
 def cmd_feedback(args) -> int:  # noqa: ANN001
     """Generate feedback (and release it to the exchange with --release)."""
+    _warn_if_regrade_due([args.assignment], args.course_dir)
     code = _failed(batch.feedback(args.assignment, args.course_dir, args.release, args.exchange))
     if not code:
         released = " and released to the exchange" if args.release else ""
@@ -229,6 +242,8 @@ def cmd_export(args) -> int:  # noqa: ANN001
     """Export the gradebook: one row per student, one column per step and per skill."""
     name = f"grades_{args.lms}.csv" if args.lms else "grades_by_skill.csv"
     to = Path(args.to) if args.to else Path(args.course_dir) / name
+    graded = [a for a in commands.assignments(args.course_dir) if batch.submitted_students(a, args.course_dir)]
+    _warn_if_regrade_due([a for a in graded if not args.assignment or a in args.assignment], args.course_dir)
     code = _failed(batch.export(args.course_dir, to, args.assignment or None, args.lms))
     if not code:
         print(f"grades: {to}")
