@@ -178,7 +178,9 @@ def test_parse_due_across_the_spring_change():
 
 def test_parse_due_in_utc():
     assert parse_due("2026-10-05 17:00", "UTC") == datetime(2026, 10, 5, 17, 0)
-    assert parse_due("2026-10-05", "UTC") == datetime(2026, 10, 5, 0, 0)  # a date alone: midnight
+    for ambiguous in ("2026-10-05", "05/10/2026 17:00", "Oct 5 2026 17:00"):  # a date alone; day/month order
+        with pytest.raises(ValueError, match="YYYY-MM-DD HH:MM"):
+            parse_due(ambiguous, "UTC")
 
 
 @pytest.mark.parametrize(("text", "expected"), [

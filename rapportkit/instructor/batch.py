@@ -32,7 +32,7 @@ from rapportkit.instructor.roster import RosterStudent
 from rapportkit.instructor.similarity import SharedReply, shared_replies
 from rapportkit.nbgrader import commands, judge, worker
 from rapportkit.nbgrader.commands import StepResult
-from rapportkit.nbgrader.late import LateWork, local_to_utc
+from rapportkit.nbgrader.late import LateWorkError, bad_zone_message, course_late_work, local_to_utc, time_zone
 
 LOCKED = "database is locked"
 
@@ -127,6 +127,11 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
     if not download.is_dir():
         raise FileNotFoundError(f"no folder {download}")
     root = Path(course_dir)
+    zone = course_late_work(commands.course_config(root)).timezone  # the LMS's times are the course's local time
+    try:
+        time_zone(zone)  # checked before anything is written: a wrong zone would be kept in every timestamp
+    except ValueError:
+        raise LateWorkError(bad_zone_message(zone)) from None
     expected, others = assignment_files(assignment, root)
     roster = roster_students(root)
     found = _download_files(download)
@@ -139,7 +144,6 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
     if archive.exists():
         shutil.rmtree(archive)  # nbgrader's staging copy of the last download: the download is the source
     archive.mkdir(parents=True)
-    zone = LateWork(config=commands.course_config(root)).timezone  # the LMS's times are the course's local time
     for d in decisions:
         if d.collected:
             # nbgrader keeps times in UTC; the name takes the form grader_config.py's named_regexp reads.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from rapportkit.instructor.roster import RosterError, read_roster, sync_roster
 from rapportkit.instructor.stats import item_stats
 from rapportkit.nbgrader import commands
 from rapportkit.nbgrader.commands import StepResult
-from rapportkit.nbgrader.late import LateWork, LateWorkError
+from rapportkit.nbgrader.late import LateWorkError, course_late_work
 from rapportkit.nbgrader.lms import LMS_FORMATS
 
 
@@ -129,7 +130,7 @@ def cmd_collect(args) -> int:  # noqa: ANN001
         return code
     try:
         done = batch.collect_zip(args.assignment, args.zip, args.course_dir)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, LateWorkError) as err:
         print(err, file=sys.stderr)
         return 2
     width = max((len(d.path) for d in done.decisions), default=10)
@@ -157,7 +158,7 @@ def _late_work_problems(course_dir: Path) -> bool:
     """Print every problem with the due dates, late policy and extensions file; True if there is one."""
     roster = [s.id for s in batch.roster_students(course_dir)]
     try:
-        problems = LateWork(config=commands.course_config(course_dir)).check(
+        problems = course_late_work(commands.course_config(course_dir)).check(
             course_dir, roster or None, commands.assignments(course_dir))
     except LateWorkError as err:
         problems = [str(err)]
@@ -220,8 +221,12 @@ def _warn_if_regrade_due(assignments: list[str], course_dir: Path) -> None:
     """Name the graded submissions whose grade autograding would now change (a fixed test or key, a new due date or
     extension, manual marks that change what a late penalty may take): their feedback and export would be stale."""
     for assignment in assignments:
-        due = regrade.why_affected(assignment, course_dir)
-        stale = {s: why for s, why in due.items() if why != ["not graded before"]}
+        try:
+            due = regrade.why_affected(assignment, course_dir)
+        except LateWorkError as err:
+            print(f"{err}\n(cannot tell whether {assignment} needs a regrade until this is fixed)", file=sys.stderr)
+            continue
+        stale = {s: why for s, why in due.items() if why != [regrade.NOT_GRADED_BEFORE]}
         if stale:
             print(f"{len(stale)} graded submission(s) of {assignment} would change if regraded "
                   f"({', '.join(sorted(stale)[:8])}{' ...' if len(stale) > 8 else ''}): run "
@@ -287,8 +292,6 @@ def cmd_report(args) -> int:  # noqa: ANN001
 
 def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers action)
     """Add the class-scale commands to ``rapportkit course``; returns the new parsers."""
-    import os
-
     rel = sub.add_parser("release", help="generate and release an assignment to nbgrader's exchange")
     rel.set_defaults(func=cmd_release)
     col = sub.add_parser("collect", help="collect submissions (nbgrader collect, or zip_collect with --zip)")

@@ -26,9 +26,20 @@ from nbgrader.utils import parse_utc
 from rapportkit.instructor import batch
 from rapportkit.nbgrader import commands, judge
 from rapportkit.nbgrader.commands import StepResult
-from rapportkit.nbgrader.late import LateWork
+from rapportkit.nbgrader.late import capped_penalty, course_late_work, score_after_penalty
 
-ManualMarks = dict[tuple[str, str], tuple[float | None, str | None]]  # (notebook, cell) -> (manual score, comment)
+NOT_GRADED_BEFORE = "not graded before"  # why a collected submission without a grade is to be graded
+
+Cell = tuple[str, str]  # (notebook, grade cell)
+
+
+@dataclass(frozen=True)
+class ManualMark:
+    """What a person gave one cell: a score, extra credit, a comment (each may be absent)."""
+
+    score: float | None = None
+    extra_credit: float | None = None
+    comment: str | None = None
 
 
 @dataclass
@@ -36,8 +47,8 @@ class Recorded:
     """What the gradebook holds of one submission."""
 
     grade: float  # after the late penalty
-    auto: dict[tuple[str, str], float | None]  # (notebook, cell) -> auto score
-    manual: ManualMarks
+    auto: dict[Cell, float | None]
+    manual: dict[Cell, ManualMark]
     penalty: dict[str, float]  # notebook -> late penalty
     timestamp: datetime | None
 
@@ -55,19 +66,19 @@ def recorded(assignment: str, course_dir: Path | str = ".") -> dict[str, Recorde
         except MissingEntry:
             return {}
         for sub in subs:
-            auto: dict[tuple[str, str], float | None] = {}
-            manual: ManualMarks = {}
+            auto: dict[Cell, float | None] = {}
+            manual: dict[Cell, ManualMark] = {}
             for nb in sub.notebooks:
+                comments = {c.name: c.manual_comment for c in nb.comments if c.manual_comment}
                 for g in nb.grades:
                     auto[(nb.name, g.name)] = g.auto_score
-                    if g.manual_score is not None:
-                        manual[(nb.name, g.name)] = (g.manual_score, None)
-                for c in nb.comments:
-                    if c.manual_comment:
-                        score = manual.get((nb.name, c.name), (None, None))[0]
-                        manual[(nb.name, c.name)] = (score, c.manual_comment)
+                    mark = ManualMark(g.manual_score, g.extra_credit, comments.pop(g.name, None))
+                    if mark != ManualMark():
+                        manual[(nb.name, g.name)] = mark
+                for cell, comment in comments.items():  # comments on cells that carry no points
+                    manual[(nb.name, cell)] = ManualMark(comment=comment)
             penalty = {nb.name: float(nb.late_submission_penalty or 0) for nb in sub.notebooks}
-            out[sub.student.id] = Recorded(round(max(0.0, sub.score - sum(penalty.values())), 4), auto, manual,
+            out[sub.student.id] = Recorded(score_after_penalty(sub.score, sum(penalty.values())), auto, manual,
                                            penalty, sub.timestamp)
     return out
 
@@ -83,10 +94,12 @@ def _timestamp(folder: Path) -> datetime | None:
 
 def why_affected(assignment: str, course_dir: Path | str = ".",
                  before: dict[str, Recorded] | None = None) -> dict[str, list[str]]:
-    """``{student: [why, ...]}`` for every collected submission whose grade autograding now would change."""
+    """``{student: [why, ...]}`` for every collected submission whose grade autograding now would change.
+
+    Raises :class:`~rapportkit.nbgrader.late.LateWorkError` when the late-work settings cannot be used."""
     root = Path(course_dir)
     before = recorded(assignment, root) if before is None else before
-    late = LateWork(config=commands.course_config(root))
+    late = course_late_work(commands.course_config(root))
     policy, extensions = late.policy(), late.extensions(root)
     source = root / "solutions" / assignment
     notebooks = sorted(source.glob("*.ipynb"))
@@ -98,14 +111,19 @@ def why_affected(assignment: str, course_dir: Path | str = ".",
         folder = root / "submitted" / student / assignment
         rec = before.get(student)
         if rec is None:
-            out[student] = ["not graded before"]
+            out[student] = [NOT_GRADED_BEFORE]
             continue
         why: list[str] = []
-        handed_in = _timestamp(folder)
-        if handed_in is not None and handed_in != rec.timestamp:  # no timestamp.txt: nbgrader keeps the old time
+        # Without a timestamp.txt, nbgrader keeps the time the gradebook has: so does the prediction.
+        handed_in = _timestamp(folder) or rec.timestamp
+        if handed_in != rec.timestamp:
             why.append("handed in again since it was graded")
         for name, nb_tests in tests.items():
             path = folder / f"{name}.ipynb"
+            if not path.is_file():
+                # nbgrader scores a notebook not handed in 0 in every cell, and leaves its late penalty as it was.
+                why.extend(f"{gid} {_fmt(was)} → 0" for (nb, gid), was in rec.auto.items() if nb == name and was != 0)
+                continue
             try:
                 points = judge.judged_points(nbformat.read(path, as_version=4), nb_tests, folder, source)
             except Exception as err:  # unreadable now: autograde names what is wrong with it
@@ -115,18 +133,14 @@ def why_affected(assignment: str, course_dir: Path | str = ".",
                 was = rec.auto.get((name, gid))
                 if was is None or now is None or abs(now - was) > 1e-9:
                     why.append(f"{gid} {_fmt(was)} → {_fmt(now)}")
-            # The late penalty autograding would give now: nbgrader never takes more than the notebook scores.
+            # The late penalty autograding would give now, capped by nbgrader at what the notebook scores.
             seconds = 0.0
             if due is not None and handed_in is not None:
                 extension = extensions.get((student, assignment), timedelta())
                 seconds = max(0.0, (handed_in - due - extension).total_seconds())
-            scored = 0.0
-            for (nb, gid), was in rec.auto.items():
-                if nb == name:
-                    manual = rec.manual.get((nb, gid), (None, None))[0]
-                    value = manual if manual is not None else points.get(gid, was)
-                    scored += value or 0.0
-            penalty = min(policy.penalty(seconds, tops[name]), scored) if seconds else 0.0
+            scored = sum(_cell_score(points.get(gid, was), rec.manual.get((nb, gid), ManualMark()))
+                         for (nb, gid), was in rec.auto.items() if nb == name)
+            penalty = capped_penalty(policy.penalty(seconds, tops[name]), scored) if seconds else 0.0
             if abs(penalty - rec.penalty.get(name, 0.0)) > 1e-6:
                 why.append(f"late penalty {rec.penalty.get(name, 0.0):g} → {penalty:g}")
         if why:
@@ -134,14 +148,26 @@ def why_affected(assignment: str, course_dir: Path | str = ".",
     return out
 
 
+def _cell_score(auto: float | None, mark: ManualMark) -> float:
+    """A cell's score as nbgrader's ``Grade.score`` counts it: the manual score if any, else the automatic one,
+    plus extra credit; nothing if neither is set."""
+    base = mark.score if mark.score is not None else auto
+    return 0.0 if base is None else base + (mark.extra_credit or 0.0)
+
+
 def _notebook_points(path: Path) -> float:
-    """The points an instructor's notebook is worth (every graded cell): what a late penalty is a share of."""
+    """The points an instructor's notebook is worth (graded cells and tasks, as nbgrader's max_score counts them):
+    what a late penalty is a share of."""
     nb = nbformat.read(path, as_version=4)
     return sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells
-               if c.metadata.get("nbgrader", {}).get("grade"))
+               if c.metadata.get("nbgrader", {}).get("grade") or c.metadata.get("nbgrader", {}).get("task"))
 
 
 def _gradebook_due(assignment: str, root: Path) -> datetime | None:
+    """A due date set in the formgrader, when the settings give none (no gradebook: none)."""
+    if not (root / "gradebook.db").is_file():
+        return None
+    commands.ensure_tools_on_path()
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         try:
             return gb.find_assignment(assignment).duedate
@@ -191,9 +217,10 @@ def regrade(assignment: str, course_dir: Path | str = ".", jobs: int = 1, dry_ru
     result.status = grade(assignment, students, jobs, root, progress)
     graded = [s for s in students if result.status[s].startswith("graded")]
     if graded:
-        others = [s for s in batch.submitted_students(assignment, root) if s not in graded]
-        extra = (f"--CourseDirectory.student_id_exclude={','.join(others)}",) if others else ()
-        result.steps.append(commands.nbgrader("generate_feedback", assignment, "--force", *extra, course_dir=root))
+        # generate_feedback walks autograded/: everyone graded there but not now keeps the feedback they have.
+        autograded = root / "autograded"
+        others = sorted(p.name for p in autograded.iterdir() if (p / assignment).is_dir() and p.name not in graded)
+        result.steps.append(commands.generate_feedback(assignment, root, exclude=others))
     after = recorded(assignment, root)
     result.after = {s: after[s].grade for s in graded if s in after}
     for s in graded:

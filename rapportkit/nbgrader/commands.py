@@ -120,9 +120,10 @@ def autograde(assignment: str, student: str | None = None, course_dir: Path | st
     return nbgrader("autograde", assignment, "--force", *extra, course_dir=course_dir)
 
 
-def generate_feedback(assignment: str, course_dir: Path | str = ".") -> StepResult:
-    """``nbgrader generate_feedback``: HTML feedback per student, hidden tests removed."""
-    return nbgrader("generate_feedback", assignment, "--force", course_dir=course_dir)
+def generate_feedback(assignment: str, course_dir: Path | str = ".", exclude: list[str] | None = None) -> StepResult:
+    """``nbgrader generate_feedback``: HTML feedback per student, hidden tests removed; none for ``exclude``."""
+    extra = (f"--CourseDirectory.student_id_exclude={','.join(exclude)}",) if exclude else ()
+    return nbgrader("generate_feedback", assignment, "--force", *extra, course_dir=course_dir)
 
 
 def export(course_dir: Path | str = ".", to: str = "grades.csv") -> StepResult:

@@ -18,6 +18,7 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins.export import ExportPlugin
 from traitlets import Enum
 
+from rapportkit.nbgrader.late import score_after_penalty
 from rapportkit.nbgrader.lms import LMS_FORMATS, GradeTable, write
 from rapportkit.roleplay import scenario_names
 
@@ -88,11 +89,10 @@ def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory
                 row[f"step:{name}"] = row[f"late:{name}"] = ""
                 top += assignment.max_score
                 continue
-            # The step's grade is nbgrader's: the score less the late penalty, never below 0.
             penalty = float(sub.late_submission_penalty or 0)
-            row[f"step:{name}"] = round(max(0.0, sub.score - penalty), 4)
+            row[f"step:{name}"] = score_after_penalty(sub.score, penalty)
             row[f"late:{name}"] = round(penalty, 4) if penalty else ""
-            total += max(0.0, sub.score - penalty)
+            total += score_after_penalty(sub.score, penalty)
             top += assignment.max_score
             for nb in sub.notebooks:
                 for grade in nb.grades:

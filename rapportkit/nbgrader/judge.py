@@ -277,7 +277,7 @@ def judge_test_cell(source: str, answers: Answers, submitted: Path | None,
     try:
         calls = parse_test_cell(source)
     except JudgeFormError as err:
-        return [], CellVerdict(error=("JudgeFormError", f"this test cell cannot be judged: {err}"))
+        return [], CellVerdict(error=(JudgeFormError.__name__, f"this test cell cannot be judged: {err}"))
     return calls, run_calls(calls, answers, submitted, source=source_folder)
 
 
@@ -363,7 +363,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
             points, source = tests[gid]
             kernel_score = self._score(cell)
             parsed[gid], verdict = judge_test_cell(source, answers, submitted, self._source_folder(assignment))
-            if verdict.error and verdict.error[0] == "JudgeFormError":
+            if verdict.error and verdict.error[0] == JudgeFormError.__name__:
                 # An authoring error, not the student's: refuse to trust the kernel, say so loudly.
                 self.log.error("%s %s: test cell %s cannot be judged outside the kernel (%s); it scores 0 "
                                "until it follows docs/authoring.md", REPORT_TAG, student, gid, verdict.error[1])

@@ -24,7 +24,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 import dateutil.parser
@@ -35,12 +35,13 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Dict, Enum, Float, Unicode
-from traitlets.config import LoggingConfigurable
+from traitlets import Dict, Enum, Float, TraitError, Unicode
+from traitlets.config import Config, LoggingConfigurable
 
 UNIT_SECONDS = {"day": 86400, "hour": 3600}
 EXTENSION_COLUMNS = ("id", "assignment", "extension")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(weeks?|w|days?|d|hours?|h|minutes?|mins?|m)\b", re.I)
+_ISO_DUE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
 _UNIT_OF = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
 
@@ -80,9 +81,11 @@ class LatePolicy:
 
 def parse_due(text: str, zone: str) -> datetime:
     """A due date as nbgrader stores it (UTC, without a zone); ``text`` without a zone is read in ``zone``."""
-    tz = dateutil.tz.gettz(zone) if zone.strip() else None  # gettz("") is the machine's zone, not a choice
-    if tz is None:
-        raise ValueError(f"unknown time zone {zone!r} (use a name such as 'Europe/London' or 'UTC')")
+    tz = time_zone(zone)
+    if not _ISO_DUE.match(text.strip()):
+        # "05/10/2026" is 5 October in London and 10 May in Boston; "2026-10-05" alone is its first minute.
+        raise ValueError("write it as YYYY-MM-DD HH:MM, e.g. '2026-10-05 17:00' (a date alone, or day and month in "
+                         "another order, can be read two ways)")
     with warnings.catch_warnings():
         # dateutil warns, then ignores, a zone abbreviation it does not know ("EST"): that must not pass.
         warnings.simplefilter("error", dateutil.parser.UnknownTimezoneWarning)
@@ -96,16 +99,40 @@ def parse_due(text: str, zone: str) -> datetime:
     return when.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def time_zone(zone: str) -> tzinfo:
+    """The time zone named ``zone``; ValueError for a name that is none (``""`` is not the machine's zone here)."""
+    tz = dateutil.tz.gettz(zone) if zone.strip() else None
+    if tz is None:
+        raise ValueError(f"unknown time zone {zone!r} (use a name such as 'Europe/London' or 'UTC')")
+    return tz
+
+
+def bad_zone_message(zone: str) -> str:
+    """What is wrong with ``c.LateWork.timezone``, for the instructor."""
+    return (f"grader_config.py: c.LateWork.timezone {zone!r} is not a time zone "
+            "(use a name such as 'Europe/London' or 'UTC')")
+
+
 def local_to_utc(when: datetime, zone: str) -> datetime:
     """A time without a zone, read in ``zone`` (e.g. an LMS download's), as UTC without a zone."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dateutil.tz.gettz(zone) or timezone.utc)
+        when = when.replace(tzinfo=time_zone(zone))
     return when.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def capped_penalty(penalty: float, notebook_score: float) -> float:
+    """The penalty nbgrader records: never below 0, never more than the notebook scored (AssignLatePenalties)."""
+    return min(max(penalty, 0.0), notebook_score)
+
+
+def score_after_penalty(score: float, penalty: float) -> float:
+    """A step's grade as nbgrader's own export gives it: the score less the late penalty, never below 0."""
+    return round(max(0.0, score - penalty), 4)
 
 
 def utc_to_local(when: datetime, zone: str) -> datetime:
     """nbgrader's UTC time (without a zone) in ``zone``, for people to read."""
-    return when.replace(tzinfo=timezone.utc).astimezone(dateutil.tz.gettz(zone) or timezone.utc)
+    return when.replace(tzinfo=timezone.utc).astimezone(time_zone(zone))
 
 
 def parse_duration(text: str) -> timedelta:
@@ -224,9 +251,10 @@ class LateWork(LoggingConfigurable):
                 if name not in known_assignments:
                     problems.append(f"grader_config.py: c.LateWork.due_dates names {name!r}, which is not an "
                                     f"assignment of the course ({', '.join(sorted(known_assignments))})")
-        if not self.timezone.strip() or dateutil.tz.gettz(self.timezone) is None:
-            problems.append(f"grader_config.py: c.LateWork.timezone {self.timezone!r} is not a time zone "
-                            "(use a name such as 'Europe/London' or 'UTC')")
+        try:
+            time_zone(self.timezone)
+        except ValueError:
+            problems.append(bad_zone_message(self.timezone))
         for name, value in (("percent", self.percent), ("cap_percent", self.cap_percent)):
             if not 0 <= value <= 100:
                 problems.append(f"grader_config.py: c.LateWork.{name} is {value:g}: give a share from 0 to 100")
@@ -247,6 +275,15 @@ class LateWork(LoggingConfigurable):
             if known_assignments is not None and assignment not in known_assignments:
                 problems.append(f"{where}: an extension on {assignment!r}, which is not an assignment of the course")
         return problems
+
+
+def course_late_work(config: Config) -> LateWork:
+    """The course's late-work settings, or :class:`LateWorkError` naming the setting a value does not fit."""
+    try:
+        return LateWork(config=config)
+    except TraitError as err:
+        first = str(err).strip().splitlines()[0]
+        raise LateWorkError(f"grader_config.py: a c.LateWork setting has a value it cannot take: {first}") from None
 
 
 def _course_root(config: object) -> Path:
