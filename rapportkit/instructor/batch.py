@@ -78,18 +78,35 @@ class Collection:
         return [d for d in self.decisions if d.collected and d.timestamp is None]
 
 
-def _download_files(download: Path) -> list[tuple[str, bytes, datetime | None]]:
-    """Every file of a download folder, and of every .zip in it: (where, contents, the zip entry's time)."""
-    out: list[tuple[str, bytes, datetime | None]] = []
+@dataclass(frozen=True)
+class DownloadMember:
+    """One file of an LMS download: where it is (``path`` or ``archive.zip:member``), and the zip entry's time."""
+
+    where: str
+    source: Path  # the file itself, or the .zip holding it
+    member: str | None = None
+    when: datetime | None = None
+
+    def copy_to(self, dest: Path) -> None:
+        """Write the file's contents to ``dest``, streamed: a download of a whole class never sits in memory."""
+        if self.member is None:
+            shutil.copyfile(self.source, dest)
+            return
+        with zipfile.ZipFile(self.source) as archive, archive.open(self.member) as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out)
+
+
+def _download_files(download: Path) -> list[DownloadMember]:
+    """Every file of a download folder, and of every .zip in it (read by name and time only)."""
+    out: list[DownloadMember] = []
     for path in sorted(p for p in download.rglob("*") if p.is_file()):
         rel = path.relative_to(download).as_posix()
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:
-                for info in archive.infolist():
-                    if not info.is_dir():
-                        out.append((f"{rel}:{info.filename}", archive.read(info), datetime(*info.date_time)))
+                out += [DownloadMember(f"{rel}:{info.filename}", path, info.filename, datetime(*info.date_time))
+                        for info in archive.infolist() if not info.is_dir()]
         else:
-            out.append((rel, path.read_bytes(), None))
+            out.append(DownloadMember(rel, path))
     return out
 
 
@@ -134,11 +151,9 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
         raise LateWorkError(bad_zone_message(zone)) from None
     expected, others = assignment_files(assignment, root)
     roster = roster_students(root)
-    found = _download_files(download)
-    contents = {where: data for where, data, _ in found}
+    found = {f.where: f for f in _download_files(download)}
     # A zip member is read by its own name and reported as "archive.zip:member", so two zips never collide.
-    downloaded = [read_name(where, when, name=where.split(":", 1)[1] if ":" in where else None)
-                  for where, _, when in found]
+    downloaded = [read_name(f.where, f.when, name=f.member) for f in found.values()]
     decisions = decide(downloaded, roster, expected, others, open_roster=not roster)
     archive = root / "downloaded" / assignment / "archive"
     if archive.exists():
@@ -148,7 +163,7 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
         if d.collected:
             # nbgrader keeps times in UTC; the name takes the form grader_config.py's named_regexp reads.
             when = f"{local_to_utc(d.timestamp, zone):%Y-%m-%dT%H%M%S}__" if d.timestamp else ""
-            (archive / f"{d.student}__{when}{d.file}").write_bytes(contents[d.path])
+            found[d.path].copy_to(archive / f"{d.student}__{when}{d.file}")
     step = commands.zip_collect(assignment, root) if any(d.collected for d in decisions) else None
     handed_in = {d.student for d in decisions if d.collected}
     return Collection(decisions, sorted(s.id for s in roster if s.id not in handed_in), step)
