@@ -157,6 +157,35 @@ def test_story_questions_stay_open(utterance):
     assert (a.behaviour, a.question_type) == ("question", "open")
 
 
+# --- a lead-in ended by a colon or semicolon, then a question, is a question --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("utterance", "kind"),
+    [
+        ("I ask everyone this: have you had thoughts of ending your life?", "closed"),
+        ("I ask everyone I see this question: have you had any thoughts of suicide?", "closed"),
+        ("Some people in your position think about ending it; is that something you've thought about?", "closed"),
+        ("Before we go on, one thing: how are you sleeping at the moment?", "open"),
+        ("It's a question I ask everyone; what brings you here today?", "open"),
+    ],
+)
+def test_a_question_after_a_colon_lead_in_is_a_question(utterance, kind):
+    a = analyse(utterance)
+    assert (a.behaviour, a.question_type) == ("question", kind)
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "So the hardest part is this: you feel nobody sees how much you carry?",  # a reflection, checked
+        "You said it yourself: you feel stuck?",
+    ],
+)
+def test_a_reflection_after_a_colon_stays_a_reflection(utterance):
+    assert analyse(utterance).behaviour == "reflection"
+
+
 # --- varied replies of known type (written and labelled before the analyser was run on them) --------
 
 

@@ -112,6 +112,7 @@ def _question_type(body: str) -> str | None:
     return None
 
 
+_CLAUSE_BREAK = re.compile(r" [,:;] ")
 _EMBEDDED_WH = re.compile(
     r"\b(what|how|why|where|when|who|which)( \w+)? (do|does|did|are|is|was|were|have|has|had|can|could|would|will"
     r"|should|might|may|am) (you|it|that|this|they|we|he|she|i|there|your|things|people)\b"
@@ -190,8 +191,9 @@ def _has_jargon(body: str) -> bool:
 
 
 def _embedded_question(body: str) -> str | None:
-    """Question syntax after a lead-in, as in "So, thinking about last week, how did it go?"."""
-    clauses = body.split(" , ")
+    """Question syntax after a lead-in, as in "So, thinking about last week, how did it go?" or "I ask everyone
+    this: have you ...?" (a colon or semicolon ends a lead-in as a comma does)."""
+    clauses = _CLAUSE_BREAK.split(body)
     for clause in reversed(clauses[1:]):
         qtype = _question_type(clause)
         if qtype:
