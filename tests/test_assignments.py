@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import commands
 from tests.conftest import COHORTS, REPO
 
-ASSIGNMENTS = course.assignments(REPO)
+ASSIGNMENTS = commands.assignments(REPO)
 
 
 def graded_cells(assignment: str) -> list:

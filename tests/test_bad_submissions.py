@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 
 from rapportkit.instructor import demo
 from rapportkit.instructor.batch import grade_batch
-from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import commands
 from rapportkit.roleplay import load_scenario
 from tests.conftest import REPO, copy_course
 
@@ -185,10 +185,10 @@ def _tree_hash(folder: Path) -> str:
 
 def run_batch(workdir: Path) -> dict:
     """Build the corpus in a copy of the course under ``workdir``, collect it and grade it in one batch."""
-    course.ensure_tools_on_path()
+    commands.ensure_tools_on_path()
     root = copy_course(workdir / "course")
     _lower_timeout(root)
-    step = course.generate(ASSIGNMENT, root)
+    step = commands.generate(ASSIGNMENT, root)
     assert step.ok, step.log
     # The same course, released and empty, for grading the honest students on their own.
     solo = workdir / "solo"
@@ -196,7 +196,7 @@ def run_batch(workdir: Path) -> dict:
 
     expected = build_corpus(root)
     solutions_hash = _tree_hash(root / "solutions")
-    step = course.zip_collect(ASSIGNMENT, root)
+    step = commands.zip_collect(ASSIGNMENT, root)
     assert step.ok, step.log
     collected = sorted(p.name for p in (root / "submitted").iterdir() if (p / ASSIGNMENT).is_dir())
     started = time.monotonic()
@@ -208,7 +208,7 @@ def run_batch(workdir: Path) -> dict:
 
     for student in HONEST:
         shutil.copytree(root / "submitted" / student / ASSIGNMENT, solo / "submitted" / student / ASSIGNMENT)
-        step = course.autograde(ASSIGNMENT, student, solo)
+        step = commands.autograde(ASSIGNMENT, student, solo)
         assert step.ok, step.log
     return {
         "root": root,
@@ -401,31 +401,32 @@ def _course_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
 
 def test_submission_problems_name_the_file(tmp_path: Path):
     release = (REPO / "exercises" / ASSIGNMENT / NOTEBOOK).read_bytes()
-    assert course.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "a", {NOTEBOOK: release})) == []
-    renamed = course.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "b", {"Copy1.ipynb": release}))
+    assert commands.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "a", {NOTEBOOK: release})) == []
+    renamed = commands.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "b", {"Copy1.ipynb": release}))
     assert renamed == [
         f"{NOTEBOOK}: not handed in; found 'Copy1.ipynb' instead (renamed? it must be called {NOTEBOOK})"
     ]
-    only = course.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "c", {"notes.json": b"{}"}))
+    only = commands.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "c", {"notes.json": b"{}"}))
     assert only == [f"{NOTEBOOK}: not handed in (the submission holds only notes.json)"]
-    empty = course.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "d", {}))
+    empty = commands.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "d", {}))
     assert empty == [f"{NOTEBOOK}: not handed in (the submission is empty)"]
-    broken = course.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "e", {NOTEBOOK: b"\x00\xff"}))
+    broken = commands.submission_problems(ASSIGNMENT, "s1", _course_with(tmp_path / "e", {NOTEBOOK: b"\x00\xff"}))
     assert len(broken) == 1 and broken[0].startswith(f"{NOTEBOOK}: not a notebook")
 
 
 def test_snapshot_sees_writes_outside_what_grading_writes(tmp_path: Path):
     root = _course_with(tmp_path, {NOTEBOOK: b"{}"})
-    before = course.snapshot(root)
+    before = commands.snapshot(root)
     (root / "autograded" / "s1").mkdir(parents=True)
     (root / "autograded" / "s1" / "out.txt").write_text("nbgrader's own output")
     (root / "gradebook.db").write_text("nbgrader's gradebook")
-    assert course.changed_files(before, course.snapshot(root)) == []
+    assert commands.changed_files(before, commands.snapshot(root)) == []
     (root / "stray.txt").write_text("written by a submission")
     (root / "solutions" / ASSIGNMENT / NOTEBOOK).unlink()
-    assert course.changed_files(before, course.snapshot(root)) == [f"solutions/{ASSIGNMENT}/{NOTEBOOK}", "stray.txt"]
+    changed = commands.changed_files(before, commands.snapshot(root))
+    assert changed == [f"solutions/{ASSIGNMENT}/{NOTEBOOK}", "stray.txt"]
 
 
 def test_forget_submission_without_a_gradebook_does_nothing(tmp_path: Path):
-    course.forget_submission(ASSIGNMENT, "s1", tmp_path)
+    commands.forget_submission(ASSIGNMENT, "s1", tmp_path)
     assert not (tmp_path / "gradebook.db").exists()

@@ -31,7 +31,7 @@ from rapportkit import grading
 from rapportkit.instructor import demo
 from rapportkit.instructor.batch import grade_batch
 from rapportkit.instructor.cli import build_parser
-from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import commands
 from rapportkit.nbgrader.sandbox import sandbox_problem
 from tests.conftest import REPO, copy_course
 
@@ -184,7 +184,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory):
     root = copy_course(tmp_path_factory.mktemp("cheats") / "course")
     with open(root / "grader_config.py", "a", encoding="utf-8") as fh:
         fh.write("\nc.Execute.timeout = 5  # tests: an endless loop costs 5 s, not 60\n")
-    step = course.generate(ASSIGNMENT, root)
+    step = commands.generate(ASSIGNMENT, root)
     assert step.ok, step.log
     listener = Listener()
     mark = f"rk-cheat-{uuid.uuid4().hex[:8]}"

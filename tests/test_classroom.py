@@ -20,9 +20,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit.instructor import batch as classroom
-from rapportkit.instructor import demo
-from rapportkit.instructor import stats as stats_module
+from rapportkit.instructor import batch, demo, stats
 from rapportkit.nbgrader.export import notebook_skills
 from rapportkit.nbgrader.lms import LMS_FORMATS
 from tests.conftest import COHORTS, REPO, copy_course
@@ -43,29 +41,29 @@ ITEMS = {
 
 
 def test_item_difficulty_is_the_mean_share_of_points():
-    stats = {s.item: s for s in stats_module.item_stats(ITEMS)}
-    assert stats["q_easy"].difficulty == 1.0
-    assert stats["q_good"].difficulty == 0.5
-    assert stats["q_mid"].difficulty == pytest.approx(0.5)
-    assert stats["q_hand"].difficulty is None and stats["q_hand"].students == 0
-    assert stats["q_mid"].max_score == 3.0 and stats["q_mid"].students == 4
+    by_item = {s.item: s for s in stats.item_stats(ITEMS)}
+    assert by_item["q_easy"].difficulty == 1.0
+    assert by_item["q_good"].difficulty == 0.5
+    assert by_item["q_mid"].difficulty == pytest.approx(0.5)
+    assert by_item["q_hand"].difficulty is None and by_item["q_hand"].students == 0
+    assert by_item["q_mid"].max_score == 3.0 and by_item["q_mid"].students == 4
 
 
 def test_item_discrimination_is_the_item_rest_correlation():
-    stats = {s.item: s for s in stats_module.item_stats(ITEMS)}
+    by_item = {s.item: s for s in stats.item_stats(ITEMS)}
     # rest scores for q_good: a: 1+3+0=4, b: 1+2+0=3, c: 1+1+1=3, d: 1+0+1=2; item: 2, 2, 0, 0.
     item, rest = [2, 2, 0, 0], [4, 3, 3, 2]
     mi, mr = sum(item) / 4, sum(rest) / 4
     cov = sum((i - mi) * (r - mr) for i, r in zip(item, rest, strict=True))
     var = (sum((i - mi) ** 2 for i in item) * sum((r - mr) ** 2 for r in rest)) ** 0.5
-    assert stats["q_good"].discrimination == pytest.approx(cov / var)
-    assert stats["q_good"].discrimination > 0.5
-    assert stats["q_bad"].discrimination < -0.5
-    assert stats["q_easy"].discrimination is None  # no variance: undefined, not 0
+    assert by_item["q_good"].discrimination == pytest.approx(cov / var)
+    assert by_item["q_good"].discrimination > 0.5
+    assert by_item["q_bad"].discrimination < -0.5
+    assert by_item["q_easy"].discrimination is None  # no variance: undefined, not 0
 
 
 def test_skill_shares_pool_the_points_of_every_item_covering_the_skill():
-    shares = stats_module.skill_shares(ITEMS, {"q_good": ["empathy"], "q_mid": ["empathy", "respect"],
+    shares = stats.skill_shares(ITEMS, {"q_good": ["empathy"], "q_mid": ["empathy", "respect"],
                                             "q_hand": ["respect"]})
     assert shares["empathy"] == {"a": 1.0, "b": 0.8, "c": 0.2, "d": 0.0}
     assert shares["respect"]["b"] == pytest.approx(2 / 3)  # q_hand is not graded yet: left out
@@ -114,7 +112,7 @@ def test_one_failing_student_never_stops_the_batch_and_locked_gradebooks_are_ret
 
     out = io.StringIO()
     students = ["s1", "crash", "s2", "locked", "broken", "s3"]
-    status = classroom.autograde(ASSIGNMENT, students, jobs=2, course_dir=tmp_path, progress=out, grade_one=grade)
+    status = batch.autograde(ASSIGNMENT, students, jobs=2, course_dir=tmp_path, progress=out, grade_one=grade)
     assert list(status) == students
     assert status["crash"] == "not graded: RuntimeError: kernel died"
     assert status["broken"].startswith("not graded: x.ipynb: not a notebook")
@@ -169,7 +167,7 @@ real_nbgrader = pytest.mark.nbgrader
 
 @real_nbgrader
 def test_autograde_before_generate_names_the_missing_step(tmp_path):
-    status = classroom.autograde(ASSIGNMENT, ["ana", "ben"], jobs=2, course_dir=copy_course(tmp_path / "c"),
+    status = batch.autograde(ASSIGNMENT, ["ana", "ben"], jobs=2, course_dir=copy_course(tmp_path / "c"),
                                  progress=None)
     assert status == {s: f"not graded: {ASSIGNMENT} is not in the gradebook: run `rapportkit course generate "
                          f"{ASSIGNMENT}` (or release) first" for s in ("ana", "ben")}

@@ -7,21 +7,20 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rapportkit.instructor import demo
-from rapportkit.instructor import figures as report
+from rapportkit.instructor import demo, figures
 from rapportkit.instructor.cli import build_parser, main
-from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import commands
 from tests.conftest import REPO
 
 
 def test_assignments_lists_solution_folders():
-    assert "01_trust" in course.assignments(REPO)
+    assert "01_trust" in commands.assignments(REPO)
 
 
 def test_nbgrader_env_puts_the_venv_first_on_path():
     import sys
 
-    env = course.nbgrader_env()
+    env = commands.nbgrader_env()
     assert env["PATH"].split(":")[0] == str(Path(sys.executable).parent)
 
 
@@ -37,20 +36,20 @@ def test_nbgrader_env_puts_the_venv_first_on_path():
 def test_check_notebook_file_says_what_is_wrong(tmp_path: Path, content: bytes, expected: str):
     path = tmp_path / "01_trust.ipynb"
     path.write_bytes(content)
-    problem = course.check_notebook_file(path)
+    problem = commands.check_notebook_file(path)
     assert problem is not None and problem.startswith("01_trust.ipynb: ") and expected in problem
 
 
 def test_check_notebook_file_accepts_a_release_and_reports_a_missing_file(tmp_path: Path):
-    assert course.check_notebook_file(REPO / "exercises" / "01_trust" / "01_trust.ipynb") is None
-    assert "cannot be read" in course.check_notebook_file(tmp_path / "gone.ipynb")
+    assert commands.check_notebook_file(REPO / "exercises" / "01_trust" / "01_trust.ipynb") is None
+    assert "cannot be read" in commands.check_notebook_file(tmp_path / "gone.ipynb")
 
 
 def test_step_result_reason_picks_the_last_exception():
     log = "[X | INFO] start\nTraceback...\n    ValueError: first\nnbformat.reader.NotJSONError: the real one\n"
-    assert course.StepResult(("autograde",), 1, log).reason() == "nbformat.reader.NotJSONError: the real one"
-    assert course.StepResult(("x",), 3, "[A | ERROR] it broke").reason() == "it broke"
-    assert course.StepResult(("x",), 3, "").reason() == "exit code 3"
+    assert commands.StepResult(("autograde",), 1, log).reason() == "nbformat.reader.NotJSONError: the real one"
+    assert commands.StepResult(("x",), 3, "[A | ERROR] it broke").reason() == "it broke"
+    assert commands.StepResult(("x",), 3, "").reason() == "exit code 3"
 
 
 def test_fill_replaces_answer_cells_only():
@@ -77,7 +76,7 @@ def test_build_submissions_writes_one_file_per_student(tmp_path: Path):
     expected += [f"{s}__{name}" for s in qualities for name in (spec[s].get("transcripts") or {})]
     assert files == sorted(expected)
     assert "demo_complete__roleplay_john.json" in files
-    assert course.check_notebook_file(root / "downloaded/01_trust/archive/demo_broken__01_trust.ipynb")
+    assert commands.check_notebook_file(root / "downloaded/01_trust/archive/demo_broken__01_trust.ipynb")
     complete = nbformat.read(root / "downloaded/01_trust/archive/demo_complete__01_trust.ipynb", 4)
     assert not any("BEGIN SOLUTION" in c.source for c in complete.cells)
 
@@ -86,14 +85,14 @@ def test_build_submissions_writes_one_file_per_student(tmp_path: Path):
 def test_report_needs_a_gradebook_and_graded_submissions(tmp_path: Path):
     db = f"sqlite:///{tmp_path / 'gradebook.db'}"
     with pytest.raises(FileNotFoundError, match="no gradebook at"):
-        report.plot_item_distribution(db, "01_trust", tmp_path / "x.png")
+        figures.plot_item_distribution(db, "01_trust", tmp_path / "x.png")
     from nbgrader.api import Gradebook
 
-    course.ensure_tools_on_path()
+    commands.ensure_tools_on_path()
     with Gradebook(db) as gb:
         gb.add_assignment("01_trust")
     with pytest.raises(ValueError, match="no graded submissions"):
-        report.plot_item_distribution(db, "01_trust", tmp_path / "x.png")
+        figures.plot_item_distribution(db, "01_trust", tmp_path / "x.png")
 
 
 def test_cli_parser_knows_the_instructor_commands():
@@ -112,7 +111,7 @@ def test_commands_work_on_the_course_folder_they_are_given_or_run_in(tmp_path: P
     monkeypatch.chdir(tmp_path)
     assert main(["course", "report", "01_trust"]) == 2  # no --course-dir: the current folder, which is not one
     assert "is not a course folder" in capsys.readouterr().err
-    assert course.course_folder(REPO) == REPO.resolve()
+    assert commands.course_folder(REPO) == REPO.resolve()
 
 
 def test_a_new_course_needs_the_instructor_only_package_and_an_empty_folder(tmp_path: Path, capsys):

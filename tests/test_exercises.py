@@ -10,10 +10,10 @@ import nbformat
 import pytest
 
 from rapportkit.answers import read_answer_cell
-from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import commands
 from tests.conftest import COURSE_FILES, REPO
 
-ASSIGNMENTS = course.assignments(REPO)
+ASSIGNMENTS = commands.assignments(REPO)
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
@@ -53,7 +53,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy2(REPO / name, root / name)
     shutil.copytree(REPO / "solutions", root / "solutions")
     for name in ASSIGNMENTS:
-        step = course.generate(name, root)
+        step = commands.generate(name, root)
         assert step.ok, step.log
     return root
 

@@ -16,14 +16,13 @@ from nbgrader.api import Gradebook
 
 from rapportkit.instructor import demo
 from rapportkit.instructor.batch import grade_batch
-from rapportkit.nbgrader import commands as course
-from rapportkit.nbgrader import worker as grade_worker
+from rapportkit.nbgrader import commands, worker
 from tests.conftest import COHORTS, copy_course
 
 ASSIGNMENT = "01_trust"
 
 
-class DyingWorker(grade_worker.Worker):
+class DyingWorker(worker.Worker):
     """A worker whose process reads one request, says something on stderr and exits with code 3."""
 
     def command(self) -> list[str]:
@@ -33,18 +32,18 @@ class DyingWorker(grade_worker.Worker):
 
 @pytest.mark.tools
 def test_a_worker_that_dies_costs_only_its_student_and_the_next_call_starts_a_new_one(tmp_path: Path):
-    worker = DyingWorker(ASSIGNMENT, tmp_path)
+    grader = DyingWorker(ASSIGNMENT, tmp_path)
     try:
-        first = worker(ASSIGNMENT, "ana", tmp_path)
+        first = grader(ASSIGNMENT, "ana", tmp_path)
         assert first == ("not graded: the grading process stopped (exit code 3) while grading ana: "
                          "MemoryError: out of memory")
-        second = worker(ASSIGNMENT, "ben", tmp_path)
+        second = grader(ASSIGNMENT, "ben", tmp_path)
         assert second.startswith("not graded: the grading process stopped (exit code 3) while grading ben")
     finally:
-        worker.close()
+        grader.close()
 
 
-class GarblingWorker(grade_worker.Worker):
+class GarblingWorker(worker.Worker):
     """A worker whose process answers with something that is not the protocol's JSON."""
 
     def command(self) -> list[str]:
@@ -55,13 +54,13 @@ class GarblingWorker(grade_worker.Worker):
 
 @pytest.mark.tools
 def test_an_unreadable_answer_costs_only_its_student_and_the_worker_is_replaced(tmp_path: Path):
-    worker = GarblingWorker(ASSIGNMENT, tmp_path)
+    grader = GarblingWorker(ASSIGNMENT, tmp_path)
     try:
-        status = worker(ASSIGNMENT, "ana", tmp_path)
+        status = grader(ASSIGNMENT, "ana", tmp_path)
         assert status.startswith("not graded: the grading process gave an unreadable answer while grading ana")
-        assert "Welcome to a chatty library!" in status and worker.proc is None  # killed, not left running
+        assert "Welcome to a chatty library!" in status and grader.proc is None  # killed, not left running
     finally:
-        worker.close()
+        grader.close()
 
 
 @pytest.mark.nbgrader
@@ -84,10 +83,10 @@ def test_nothing_but_answers_reaches_the_protocol_even_when_grading_code_prints(
 
 
 def test_a_worker_grades_only_its_own_assignment_and_course(tmp_path: Path):
-    worker = grade_worker.Worker(ASSIGNMENT, tmp_path)
+    grader = worker.Worker(ASSIGNMENT, tmp_path)
     with pytest.raises(ValueError, match="this worker grades 01_trust"):
-        worker("02_empathy", "ana", tmp_path)
-    assert worker.proc is None  # nothing was started for a request it refuses
+        grader("02_empathy", "ana", tmp_path)
+    assert grader.proc is None  # nothing was started for a request it refuses
 
 
 @pytest.mark.tools
@@ -109,10 +108,10 @@ def collected_course(root: Path, students: list[str]) -> Path:
     cohort["students"] = {s: cohort["students"][s] for s in students}
     subset = root / "cohort.yaml"
     subset.write_text(yaml.safe_dump(cohort, sort_keys=False), encoding="utf-8")
-    for step in (course.generate(ASSIGNMENT, root),):
+    for step in (commands.generate(ASSIGNMENT, root),):
         assert step.ok, step.log
     demo.build_submissions(subset, root)
-    step = course.zip_collect(ASSIGNMENT, root)
+    step = commands.zip_collect(ASSIGNMENT, root)
     assert step.ok, step.log
     return root
 
@@ -123,7 +122,7 @@ def test_one_worker_grades_exactly_like_nbgrader_autograde(tmp_path: Path):
     ours = collected_course(tmp_path / "ours", students)
     theirs = collected_course(tmp_path / "theirs", students)
     status = grade_batch(ASSIGNMENT, students, ours)
-    nbgrader = course.autograde(ASSIGNMENT, None, theirs)  # nbgrader's own loop over every student
+    nbgrader = commands.autograde(ASSIGNMENT, None, theirs)  # nbgrader's own loop over every student
     assert not nbgrader.ok  # the broken notebook fails nbgrader's run, after it graded the others
 
     assert status["demo_complete"] == "graded", status
