@@ -62,3 +62,23 @@ def test_a_mixed_download_is_collected_file_by_file(tmp_path: Path, capsys):
     # The LMS's times are nbgrader's submission timestamps.
     assert (submitted / "jane_smith" / ASSIGNMENT / "timestamp.txt").read_text().startswith("2026-11-03 17:30:00")
     assert (submitted / "jo_doe" / ASSIGNMENT / "timestamp.txt").read_text().startswith("2026-11-02 08:00:00")
+
+
+def test_an_older_copy_is_accounted_for_and_files_without_a_time_are_counted(tmp_path: Path, capsys):
+    root = copy_course(tmp_path / "course")
+    assert commands.generate(ASSIGNMENT, root).ok
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    assert main(["course", "roster", str(tmp_path / "roster.csv"), "--course-dir", str(root)]) == 0
+    nb = notebook(root)
+    download = tmp_path / "download"
+    download.mkdir()
+    with zipfile.ZipFile(download / "submissions.zip", "w") as z:
+        z.writestr(zipfile.ZipInfo("smithjane_12345_1_01_trust.ipynb", (2026, 11, 1, 9, 0, 0)), nb)
+        z.writestr(zipfile.ZipInfo("smithjane_12345_2_01_trust-1.ipynb", (2026, 11, 2, 9, 0, 0)), nb)
+    (download / f"ana_lima__{ASSIGNMENT}.ipynb").write_bytes(nb)  # put in by hand: no time
+    capsys.readouterr()
+    code = main(["course", "collect", ASSIGNMENT, "--zip", str(download), "--course-dir", str(root)])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err  # the older copy is accounted for: nothing is left over
+    assert "a duplicate of a newer file for jane_smith" in out
+    assert "1 file(s) collected without a time" in out and "not collected: see why" not in err

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from rapportkit.nbgrader import commands as course
+from rapportkit.nbgrader import commands
 
 pytestmark = pytest.mark.nbgrader
 
@@ -95,7 +95,7 @@ def test_class_report_figure_written(demo_course):
 def test_nbgrader_export_writes_where_it_is_told(demo_course):
     """Nothing in the course's config pins the export file: `nbgrader export --to FILE` writes FILE."""
     root, _ = demo_course
-    step = course.nbgrader("export", "--to", "elsewhere.csv", course_dir=root)
+    step = commands.nbgrader("export", "--to", "elsewhere.csv", course_dir=root)
     assert step.ok, step.log
     with open(root / "elsewhere.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))

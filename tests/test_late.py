@@ -1,7 +1,6 @@
 """Late work (rapportkit.nbgrader.late): the policy, durations, due dates in a time zone, the extensions file and
 its errors, the LateWork settings and the note a late student reads. Pure, in-process unit tests."""
 
-import warnings
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -206,15 +205,9 @@ def test_parse_due_not_a_date():
 
 
 def test_parse_due_does_not_silently_drop_a_zone_it_cannot_read():
-    # Text that names a zone is read in that zone. 17:00 EST (UTC-5) would be 22:00 UTC; read in London it would be
-    # 16:00 UTC, silently wrong. Either the right time or an error is acceptable.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # outside pytest the warning is all a user would see
-        try:
-            due = parse_due("2026-10-05 17:00 EST", LONDON)
-        except ValueError:
-            return
-    assert due == datetime(2026, 10, 5, 22, 0)
+    # Read in London, 17:00 "EST" would be 16:00 UTC: silently five hours out. It is an error instead.
+    with pytest.raises(ValueError, match="name the zone"):
+        parse_due("2026-10-05 17:00 EST", LONDON)
 
 
 def test_utc_to_local_in_summer_and_winter():
@@ -461,3 +454,17 @@ def test_an_empty_time_zone_is_not_the_machines():
     with pytest.raises(ValueError, match="unknown time zone"):
         parse_due("2026-10-05 17:00", " ")
     assert any("c.LateWork.timezone" in p for p in late_work(timezone="").check("/nonexistent"))
+
+
+def test_an_extensions_row_with_more_cells_than_columns_is_named(tmp_path):
+    path = tmp_path / "extensions.csv"
+    path.write_text("id,assignment,extension,reason\ns001,01_trust,2 days,ill, with flu\n", encoding="utf-8")
+    with pytest.raises(LateWorkError) as err:
+        read_extensions(path)
+    assert str(err.value) == (f"{path}:2: 1 more cell(s) than the header has columns; put a reason that holds a "
+                              "comma in quotes")
+
+
+def test_a_negative_grace_is_a_problem(tmp_path):
+    assert late_work(grace_minutes=-5.0).check(tmp_path) == [
+        "grader_config.py: c.LateWork.grace_minutes is -5: give 0 or more"]

@@ -24,8 +24,11 @@ import pytest
 from traitlets.config import Config
 
 import rapportkit
+from rapportkit.instructor.batch import grade_batch
+from rapportkit.nbgrader import commands
 from rapportkit.nbgrader.judge import REPORT_TAG
 from rapportkit.nbgrader.sandbox import SandboxedExecute, SandboxKernelManager, SandboxUnavailableError, sandbox_problem
+from tests.conftest import copy_course
 
 pytestmark = pytest.mark.kernel
 
@@ -250,12 +253,8 @@ def test_missing_sandbox_warns_loudly_and_still_runs(tmp_path, caplog):
 @pytest.mark.nbgrader
 def test_batch_report_records_a_missing_sandbox_and_required_sandbox_refuses(tmp_path):
     """Through grader_config.py and the instructor's batch command, as an instructor would meet it."""
-    from rapportkit.instructor.batch import grade_batch
-    from rapportkit.nbgrader import commands as course
-    from tests.conftest import copy_course
-
     root = copy_course(tmp_path / "course")
-    step = course.generate("01_trust", root)
+    step = commands.generate("01_trust", root)
     assert step.ok, step.log
     folder = root / "submitted" / "cara" / "01_trust"
     folder.mkdir(parents=True)

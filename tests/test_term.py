@@ -209,6 +209,11 @@ def test_a_term_every_file_and_student_accounted_for_grades_exact(tmp_path: Path
         assert score == raw_o, sid
         # s08: an hour late, one day begun; s09: ten minutes late, within the 15 minutes' grace.
         assert penalty == (round(0.1 * top_o, 4) if sid == "s08" else 0.0), sid
+    code, out, err = run(capsys, "feedback", ORIENT, "--course-dir", str(root))
+    assert code == 0, out + err
+    def note(sid: str) -> bool:
+        return "Handed in late" in (root / "feedback" / sid / ORIENT / f"{ORIENT}.html").read_text(encoding="utf-8")
+    assert note("s08") and not note("s09") and not note("s01")  # within the grace minutes is on time: no note
 
     # --- 02_empathy: a Canvas zip again; one student also puts in last week's notebook. ------------------------------
     empathy = answered(root, EMPATHY)

@@ -10,8 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from rapportkit.instructor import batch as classroom
-from rapportkit.instructor import demo
+from rapportkit.instructor import batch, demo
 from rapportkit.nbgrader.judge import MIN_TYPED_REPLIES, transcript_copies
 
 NAME = "roleplay_john.json"
@@ -84,5 +83,5 @@ def test_the_class_report_compares_every_submission_of_the_assignment(tmp_path: 
     for student, turns in (("ana", GOOD), ("ben", OTHER), ("cy", GOOD)):
         hand_in(submitted / student, "01_trust", turns)
     hand_in(submitted / "dee", "02_empathy", GOOD)  # another assignment
-    (copies,) = classroom.shared_transcripts("01_trust", tmp_path)
+    (copies,) = batch.shared_transcripts("01_trust", tmp_path)
     assert copies.students == ("ana", "cy")

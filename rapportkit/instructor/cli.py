@@ -197,6 +197,8 @@ def cmd_regrade(args) -> int:  # noqa: ANN001
         print("dry run: nothing was regraded" if args.dry_run else "nothing to regrade")
         return 0
     code = _failed(done.steps)
+    if not done.status:  # the assignment could not be regenerated: nothing was graded
+        return code or 1
     for student, status in done.status.items():
         if not status.startswith("graded"):
             print(f"{student}: {status}", file=sys.stderr)
@@ -208,7 +210,9 @@ def cmd_regrade(args) -> int:  # noqa: ANN001
         before = f"{was:>9.2f}" if was is not None else f"{'-':>9}"
         print(f"{student:<24}{before}{done.after[student]:>9.2f}{changed.get(student, 0.0):>+9.2f}")
     graded = sum(st.startswith("graded") for st in done.status.values())
-    print(f"{graded} regraded, {len(changed)} grades changed; their feedback regenerated in feedback/")
+    feedback = "their feedback regenerated in feedback/" if graded and done.steps[-1].ok else \
+        "no feedback regenerated"
+    print(f"{graded} regraded, {len(changed)} grades changed; {feedback}")
     for student, cells in sorted(done.manual_kept.items()):
         print(f"manual grades and comments kept for {student}: {', '.join(cells)}")
     for student, cells in sorted(done.manual_lost.items()):
@@ -247,8 +251,8 @@ def cmd_export(args) -> int:  # noqa: ANN001
     """Export the gradebook: one row per student, one column per step and per skill."""
     name = f"grades_{args.lms}.csv" if args.lms else "grades_by_skill.csv"
     to = Path(args.to) if args.to else Path(args.course_dir) / name
-    graded = [a for a in commands.assignments(args.course_dir) if batch.submitted_students(a, args.course_dir)]
-    _warn_if_regrade_due([a for a in graded if not args.assignment or a in args.assignment], args.course_dir)
+    handed_in = [a for a in commands.assignments(args.course_dir) if batch.submitted_students(a, args.course_dir)]
+    _warn_if_regrade_due([a for a in handed_in if not args.assignment or a in args.assignment], args.course_dir)
     code = _failed(batch.export(args.course_dir, to, args.assignment or None, args.lms))
     if not code:
         print(f"grades: {to}")

@@ -5,7 +5,8 @@
 1. notes every student's grade (after any late penalty) and every manual grade and comment;
 2. judges every collected submission again without a kernel, as autograding now would (the fixed ``solutions/``,
    the course's rubrics, due dates and extensions as they are now), and compares with the gradebook: a submission
-   is affected when a test cell's points or its late penalty would change, or it was never graded;
+   is affected when a test cell's points or its late penalty would change, it was handed in again, it cannot be
+   read, or it was never graded;
 3. regenerates the assignment (nbgrader then holds the fixed tests), autogrades the affected submissions with
    nbgrader's own autograde (which keeps manual grades and comments), and regenerates their feedback;
 4. reports whose grade changed and by how much, and checks that no manual grade or comment moved.
@@ -194,9 +195,9 @@ class RegradeResult:
 
     @property
     def changed(self) -> dict[str, float]:
-        """``{student: change in grade}`` for every grade that moved."""
-        return {s: round(self.after[s] - self.before.get(s, 0.0), 4) for s in self.after
-                if abs(self.after[s] - self.before.get(s, 0.0)) > 1e-9}
+        """``{student: change in grade}`` for every grade that moved (students graded for the first time have none)."""
+        return {s: round(self.after[s] - self.before[s], 4) for s in self.after
+                if s in self.before and abs(self.after[s] - self.before[s]) > 1e-9}
 
 
 def regrade(assignment: str, course_dir: Path | str = ".", jobs: int = 1, dry_run: bool = False,

@@ -281,15 +281,20 @@ def judge_test_cell(source: str, answers: Answers, submitted: Path | None,
     return calls, run_calls(calls, answers, submitted, source=source_folder)
 
 
-def verdict_points(verdict: CellVerdict, points: float) -> float | None:
-    """The points nbgrader records for a test cell worth ``points`` whose outputs are the verdict's."""
-    cell = NotebookNode(cell_type="code", source="", metadata={
-        "nbgrader": {"grade": True, "solution": False, "points": points, "grade_id": "judged"}},
-        outputs=verdict.outputs(None))
+def cell_points(cell: NotebookNode) -> float | None:
+    """The points nbgrader reads from a test cell's outputs (``None``: outputs it cannot read as points, on which
+    SaveAutoGrades would fail the same way)."""
     try:
         return utils.determine_grade(cell, None)[0]
-    except Exception:  # outputs nbgrader cannot read as points
+    except Exception:  # nbgrader raises several types for outputs it cannot score
         return None
+
+
+def verdict_points(verdict: CellVerdict, points: float) -> float | None:
+    """The points nbgrader records for a test cell worth ``points`` whose outputs are the verdict's."""
+    return cell_points(NotebookNode(cell_type="code", source="", metadata={
+        "nbgrader": {"grade": True, "solution": False, "points": points, "grade_id": "judged"}},
+        outputs=verdict.outputs(None)))
 
 
 @dataclass(frozen=True)
@@ -386,10 +391,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         return cell, resources  # all the work is done notebook-wide in preprocess
 
     def _score(self, cell: NotebookNode) -> float | None:
-        try:
-            return utils.determine_grade(cell, None)[0]
-        except Exception:  # an output nbgrader cannot read as points; SaveAutoGrades would fail the same way
-            return None
+        return cell_points(cell)
 
     def _source_folder(self, assignment: str) -> Path | None:
         coursedir = CourseDirectory(config=self.config)
@@ -666,16 +668,23 @@ __all__ = [
     "ALLOWED_FUNCTIONS",
     "REPORT_TAG",
     "Answers",
+    "CellVerdict",
     "JudgeFormError",
     "JudgeOutsideKernel",
     "MIN_TYPED_REPLIES",
+    "NotebookTests",
     "SharedTranscript",
     "added_code",
+    "cell_points",
     "findings_from_log",
+    "judge_test_cell",
+    "judged_points",
     "parse_test_cell",
     "read_answer_cell",
     "read_answers",
     "run_calls",
     "same_replies",
+    "source_notebook_tests",
     "transcript_copies",
+    "verdict_points",
 ]

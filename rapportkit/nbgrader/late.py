@@ -54,7 +54,7 @@ class LatePolicy:
     """How much lateness costs: ``percent`` of the points per ``per`` (day or hour) begun, at most ``cap_percent``."""
 
     per: str = "none"  # "none", "day" or "hour"
-    percent: float = 0.0
+    percent: float = 10.0
     cap_percent: float = 100.0
     grace_minutes: float = 0.0
 
@@ -178,6 +178,10 @@ def read_extensions(path: Path | str) -> dict[tuple[str, str], timedelta]:
     problems = []
     for row in reader:
         line = reader.line_num  # the file's line (blank lines and quoted line breaks counted), not the record's
+        if None in row:  # csv.DictReader keeps cells beyond the header under the key None
+            problems.append(f"{path}:{line}: {len(row[None])} more cell(s) than the header has columns; put a "
+                            "reason that holds a comma in quotes")
+            continue
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
@@ -214,12 +218,14 @@ class LateWork(LoggingConfigurable):
     extensions_file = Unicode(
         "extensions.csv", help="Extensions (columns id, assignment, extension), relative to the course folder").tag(
         config=True)
-    per = Enum(["none", "day", "hour"], default_value="none",
+    per = Enum(["none", *UNIT_SECONDS], default_value=LatePolicy.per,
                help="Penalise each day or hour begun after the due date; 'none': no late penalty").tag(config=True)
-    percent = Float(10.0, help="Share of the notebook's points taken per day or hour late (0-100)").tag(config=True)
-    cap_percent = Float(100.0, help="Never take more than this share of the points (0-100)").tag(config=True)
-    grace_minutes = Float(0.0, help="Minutes after the due date still counted on time (upload delays)").tag(
-        config=True)
+    percent = Float(LatePolicy.percent,
+                    help="Share of the notebook's points taken per day or hour late (0-100)").tag(config=True)
+    cap_percent = Float(LatePolicy.cap_percent,
+                        help="Never take more than this share of the points (0-100)").tag(config=True)
+    grace_minutes = Float(LatePolicy.grace_minutes,
+                          help="Minutes after the due date still counted on time (upload delays)").tag(config=True)
 
     def policy(self) -> LatePolicy:
         return LatePolicy(self.per, self.percent, self.cap_percent, self.grace_minutes)
@@ -258,6 +264,8 @@ class LateWork(LoggingConfigurable):
         for name, value in (("percent", self.percent), ("cap_percent", self.cap_percent)):
             if not 0 <= value <= 100:
                 problems.append(f"grader_config.py: c.LateWork.{name} is {value:g}: give a share from 0 to 100")
+        if self.grace_minutes < 0:
+            problems.append(f"grader_config.py: c.LateWork.grace_minutes is {self.grace_minutes:g}: give 0 or more")
         for assignment in self.due_dates:
             try:
                 self.due(assignment)
