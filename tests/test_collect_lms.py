@@ -29,11 +29,17 @@ def notebook(root: Path) -> bytes:
     return nbformat.writes(demo.fill(root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", answers)).encode()
 
 
-def test_a_mixed_download_is_collected_file_by_file(tmp_path: Path, capsys):
+def course_with_roster(tmp_path: Path) -> Path:
+    """A copy of the course with the assignment generated and ROSTER imported."""
     root = copy_course(tmp_path / "course")
     assert commands.generate(ASSIGNMENT, root).ok
     (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
     assert main(["course", "roster", str(tmp_path / "roster.csv"), "--course-dir", str(root)]) == 0
+    return root
+
+
+def test_a_mixed_download_is_collected_file_by_file(tmp_path: Path, capsys):
+    root = course_with_roster(tmp_path)
     nb = notebook(root)
     download = tmp_path / "download"
     (download / "Ana Lima_77_assignsubmission_file_").mkdir(parents=True)
@@ -65,10 +71,7 @@ def test_a_mixed_download_is_collected_file_by_file(tmp_path: Path, capsys):
 
 
 def test_an_older_copy_is_accounted_for_and_files_without_a_time_are_counted(tmp_path: Path, capsys):
-    root = copy_course(tmp_path / "course")
-    assert commands.generate(ASSIGNMENT, root).ok
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    assert main(["course", "roster", str(tmp_path / "roster.csv"), "--course-dir", str(root)]) == 0
+    root = course_with_roster(tmp_path)
     nb = notebook(root)
     download = tmp_path / "download"
     download.mkdir()

@@ -259,38 +259,38 @@ def test_a_good_extensions_file_with_a_reason_column_and_a_bom(tmp_path):
     }
 
 
-def test_extensions_file_without_a_column_names_line_one(tmp_path):
-    path = tmp_path / "extensions.csv"
-    path.write_text("id,assignment,days\ns001,01_trust,2 days\n", encoding="utf-8")
+def extensions_error(path, text: str) -> str:
+    """Write ``text`` as the extensions file at ``path``; the LateWorkError reading it gives."""
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(LateWorkError) as err:
         read_extensions(path)
-    assert str(err.value) == f"{path}:1: no column 'extension'; the columns are id, assignment, extension"
+    return str(err.value)
+
+
+def test_extensions_file_without_a_column_names_line_one(tmp_path):
+    path = tmp_path / "extensions.csv"
+    error = extensions_error(path, "id,assignment,days\ns001,01_trust,2 days\n")
+    assert error == f"{path}:1: no column 'extension'; the columns are id, assignment, extension"
 
 
 def test_extensions_file_without_two_columns_names_both(tmp_path):
     path = tmp_path / "extensions.csv"
-    path.write_text("student,assignment,extension\n", encoding="utf-8")
-    with pytest.raises(LateWorkError) as err:
-        read_extensions(path)
-    assert str(err.value).startswith(f"{path}:1: no column 'id';")
-    path.write_text("", encoding="utf-8")  # an empty file has no columns at all
-    with pytest.raises(LateWorkError) as err:
-        read_extensions(path)
-    assert str(err.value).startswith(f"{path}:1: no column 'id', 'assignment', 'extension';")
+    error = extensions_error(path, "student,assignment,extension\n")
+    assert error.startswith(f"{path}:1: no column 'id';")
+    error = extensions_error(path, "")  # an empty file has no columns at all
+    assert error.startswith(f"{path}:1: no column 'id', 'assignment', 'extension';")
 
 
 def test_extensions_file_reports_every_problem_at_once_with_its_line(tmp_path):
     path = tmp_path / "extensions.csv"
-    path.write_text("id,assignment,extension,reason\n"  # line 1
-                    "s001,01_trust,2 days,ill\n"  # line 2: good
-                    "s002,01_trust,,forgot to write it\n"  # line 3: empty extension
-                    "s003,01_trust,soon,\n"  # line 4: not a duration
-                    "s001,01_trust,1 day,again\n"  # line 5: a second one for s001 on 01_trust
-                    " ,01_trust,1 day,\n"  # line 6: no student id
-                    "s004,01_trust,1 day,\n", encoding="utf-8")  # line 7: good
-    with pytest.raises(LateWorkError) as err:
-        read_extensions(path)
-    assert str(err.value).splitlines() == [
+    error = extensions_error(path, "id,assignment,extension,reason\n"  # line 1
+                                   "s001,01_trust,2 days,ill\n"  # line 2: good
+                                   "s002,01_trust,,forgot to write it\n"  # line 3: empty extension
+                                   "s003,01_trust,soon,\n"  # line 4: not a duration
+                                   "s001,01_trust,1 day,again\n"  # line 5: a second one for s001 on 01_trust
+                                   " ,01_trust,1 day,\n"  # line 6: no student id
+                                   "s004,01_trust,1 day,\n")  # line 7: good
+    assert error.splitlines() == [
         f"{path}:3: column 'extension' is empty",
         f"{path}:4: column 'extension': 'soon' {NOT_A_DURATION}",
         f"{path}:5: a second extension for s001 on 01_trust (first on line 2); extensions do not add up, keep one line",
@@ -308,13 +308,11 @@ def test_extensions_file_not_utf8(tmp_path):
 
 def test_extensions_file_line_numbers_after_a_blank_line(tmp_path):
     path = tmp_path / "extensions.csv"
-    path.write_text("id,assignment,extension\n"  # line 1
-                    "s001,01_trust,2 days\n"  # line 2
-                    "\n"  # line 3: blank
-                    "s002,01_trust,soon\n", encoding="utf-8")  # line 4: the mistake
-    with pytest.raises(LateWorkError) as err:
-        read_extensions(path)
-    assert str(err.value) == f"{path}:4: column 'extension': 'soon' {NOT_A_DURATION}"
+    error = extensions_error(path, "id,assignment,extension\n"  # line 1
+                                   "s001,01_trust,2 days\n"  # line 2
+                                   "\n"  # line 3: blank
+                                   "s002,01_trust,soon\n")  # line 4: the mistake
+    assert error == f"{path}:4: column 'extension': 'soon' {NOT_A_DURATION}"
 
 
 # --- LateWork: the settings ----------------------------------------------------------------------------------------
@@ -458,10 +456,8 @@ def test_an_empty_time_zone_is_not_the_machines():
 
 def test_an_extensions_row_with_more_cells_than_columns_is_named(tmp_path):
     path = tmp_path / "extensions.csv"
-    path.write_text("id,assignment,extension,reason\ns001,01_trust,2 days,ill, with flu\n", encoding="utf-8")
-    with pytest.raises(LateWorkError) as err:
-        read_extensions(path)
-    assert str(err.value) == (f"{path}:2: 1 more cell(s) than the header has columns; put a reason that holds a "
+    error = extensions_error(path, "id,assignment,extension,reason\ns001,01_trust,2 days,ill, with flu\n")
+    assert error == (f"{path}:2: 1 more cell(s) than the header has columns; put a reason that holds a "
                               "comma in quotes")
 
 

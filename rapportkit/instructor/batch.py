@@ -32,7 +32,7 @@ from rapportkit.instructor.roster import RosterStudent
 from rapportkit.instructor.similarity import SharedReply, shared_replies
 from rapportkit.nbgrader import commands, judge, worker
 from rapportkit.nbgrader.commands import StepResult
-from rapportkit.nbgrader.late import LateWorkError, bad_zone_message, course_late_work, local_to_utc, time_zone
+from rapportkit.nbgrader.late import course_late_work, local_to_utc
 
 LOCKED = "database is locked"
 
@@ -144,11 +144,9 @@ def collect_zip(assignment: str, download: Path | str, course_dir: Path | str = 
     if not download.is_dir():
         raise FileNotFoundError(f"no folder {download}")
     root = Path(course_dir)
-    zone = course_late_work(commands.course_config(root)).timezone  # the LMS's times are the course's local time
-    try:
-        time_zone(zone)  # checked before anything is written: a wrong zone would be kept in every timestamp
-    except ValueError:
-        raise LateWorkError(bad_zone_message(zone)) from None
+    # The LMS's times are the course's local time; the zone is checked before anything is written, since a wrong
+    # one would be kept in every timestamp.
+    zone = course_late_work(commands.course_config(root)).zone()
     expected, others = assignment_files(assignment, root)
     roster = roster_students(root)
     found = {f.where: f for f in _download_files(download)}

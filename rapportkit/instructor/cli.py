@@ -302,12 +302,10 @@ def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers actio
     col.add_argument("--zip", metavar="DIR", help="an LMS download: files <student>__<file> and/or .zip archives")
     col.set_defaults(func=cmd_collect)
     auto = sub.add_parser("autograde", help="autograde students in parallel with nbgrader")
-    auto.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
     auto.add_argument("--student", action="append", help="grade only this student (repeatable)")
     auto.set_defaults(func=cmd_autograde)
     reg = sub.add_parser("regrade", help="after fixing a test, rubric, key, due date or extension: regrade exactly "
                                          "the submissions it affects, keep manual grades, report the changes")
-    reg.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
     reg.add_argument("--dry-run", action="store_true", help="only say who is affected and why")
     reg.set_defaults(func=cmd_regrade)
     fb = sub.add_parser("feedback", help="generate feedback (hidden tests removed)")
@@ -322,6 +320,8 @@ def add_term_commands(sub) -> list:  # noqa: ANN001 (argparse's subparsers actio
     rep = sub.add_parser("report", help="plots: scores per item and skill, item difficulty and discrimination")
     rep.add_argument("--out", help="folder for the PNGs (default reports/)")
     rep.set_defaults(func=cmd_report)
+    for p in (auto, reg):
+        p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
     for p in (rel, col, auto, reg, fb, rep):
         p.add_argument("assignment", help="assignment name, e.g. 01_trust")
     for p in (rel, col, fb):

@@ -103,9 +103,9 @@ def why_affected(assignment: str, course_dir: Path | str = ".",
     late = course_late_work(commands.course_config(root))
     policy, extensions = late.policy(), late.extensions(root)
     source = root / "solutions" / assignment
-    notebooks = sorted(source.glob("*.ipynb"))
-    tests = {p.stem: judge.source_notebook_tests(nbformat.read(p, as_version=4)) for p in notebooks}
-    tops = {p.stem: _notebook_points(p) for p in notebooks}
+    notebooks = {p.stem: nbformat.read(p, as_version=4) for p in sorted(source.glob("*.ipynb"))}
+    tests = {name: judge.source_notebook_tests(nb) for name, nb in notebooks.items()}
+    tops = {name: _notebook_points(nb) for name, nb in notebooks.items()}
     due = late.due(assignment) or _gradebook_due(assignment, root)
     out: dict[str, list[str]] = {}
     for student in batch.submitted_students(assignment, root):
@@ -156,10 +156,9 @@ def _cell_score(auto: float | None, mark: ManualMark) -> float:
     return 0.0 if base is None else base + (mark.extra_credit or 0.0)
 
 
-def _notebook_points(path: Path) -> float:
+def _notebook_points(nb: nbformat.NotebookNode) -> float:
     """The points an instructor's notebook is worth (graded cells and tasks, as nbgrader's max_score counts them):
     what a late penalty is a share of."""
-    nb = nbformat.read(path, as_version=4)
     return sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells
                if c.metadata.get("nbgrader", {}).get("grade") or c.metadata.get("nbgrader", {}).get("task"))
 

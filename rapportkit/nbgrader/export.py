@@ -90,9 +90,9 @@ def student_table(gradebook: Gradebook, course_dir: Path | str, source_directory
                 top += assignment.max_score
                 continue
             penalty = float(sub.late_submission_penalty or 0)
-            row[f"step:{name}"] = score_after_penalty(sub.score, penalty)
+            row[f"step:{name}"] = grade = score_after_penalty(sub.score, penalty)
             row[f"late:{name}"] = round(penalty, 4) if penalty else ""
-            total += score_after_penalty(sub.score, penalty)
+            total += grade
             top += assignment.max_score
             for nb in sub.notebooks:
                 for grade in nb.grades:

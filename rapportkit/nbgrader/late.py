@@ -58,9 +58,13 @@ class LatePolicy:
     cap_percent: float = 100.0
     grace_minutes: float = 0.0
 
+    def on_time(self, seconds_late: float) -> bool:
+        """Handed in by the due date or within the grace minutes after it."""
+        return seconds_late <= self.grace_minutes * 60
+
     def units_late(self, seconds_late: float) -> int:
         """Days (or hours) begun after the due date and the grace period; 0 if on time or no policy."""
-        if self.per not in UNIT_SECONDS or seconds_late <= self.grace_minutes * 60:
+        if self.per not in UNIT_SECONDS or self.on_time(seconds_late):
             return 0
         return math.ceil(seconds_late / UNIT_SECONDS[self.per])
 
@@ -105,12 +109,6 @@ def time_zone(zone: str) -> tzinfo:
     if tz is None:
         raise ValueError(f"unknown time zone {zone!r} (use a name such as 'Europe/London' or 'UTC')")
     return tz
-
-
-def bad_zone_message(zone: str) -> str:
-    """What is wrong with ``c.LateWork.timezone``, for the instructor."""
-    return (f"grader_config.py: c.LateWork.timezone {zone!r} is not a time zone "
-            "(use a name such as 'Europe/London' or 'UTC')")
 
 
 def local_to_utc(when: datetime, zone: str) -> datetime:
@@ -227,6 +225,15 @@ class LateWork(LoggingConfigurable):
     grace_minutes = Float(LatePolicy.grace_minutes,
                           help="Minutes after the due date still counted on time (upload delays)").tag(config=True)
 
+    def zone(self) -> str:
+        """``c.LateWork.timezone``, checked: :class:`LateWorkError` if it names no time zone."""
+        try:
+            time_zone(self.timezone)
+        except ValueError:
+            raise LateWorkError(f"grader_config.py: c.LateWork.timezone {self.timezone!r} is not a time zone "
+                                "(use a name such as 'Europe/London' or 'UTC')") from None
+        return self.timezone
+
     def policy(self) -> LatePolicy:
         return LatePolicy(self.per, self.percent, self.cap_percent, self.grace_minutes)
 
@@ -258,9 +265,9 @@ class LateWork(LoggingConfigurable):
                     problems.append(f"grader_config.py: c.LateWork.due_dates names {name!r}, which is not an "
                                     f"assignment of the course ({', '.join(sorted(known_assignments))})")
         try:
-            time_zone(self.timezone)
-        except ValueError:
-            problems.append(bad_zone_message(self.timezone))
+            self.zone()
+        except LateWorkError as err:
+            problems.append(str(err))
         for name, value in (("percent", self.percent), ("cap_percent", self.cap_percent)):
             if not 0 <= value <= 100:
                 problems.append(f"grader_config.py: c.LateWork.{name} is {value:g}: give a share from 0 to 100")
@@ -358,7 +365,7 @@ class ExplainLateness(NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as gb:
             submission = gb.find_submission(info["assignment"], info["student"])
             # Within the grace minutes is on time: no note (the student was not late by the course's rule).
-            if submission.total_seconds_late <= late.grace_minutes * 60:
+            if late.policy().on_time(submission.total_seconds_late):
                 return nb, resources
             notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
             note = lateness_note(submission.assignment.duedate, submission.extension, submission.timestamp,
